@@ -45,6 +45,7 @@
 	C(cow_reuses, FAULT, "write faults that reused the page")	\
 	C(cow_reuses_moved, FAULT, "... after its sharing ended")	\
 	C(cow_reuses_exclusive, FAULT, "... that was already exclusive") \
+	C(unshare_kept, FAULT, "GUP unshare faults that needed no copy") \
 	C(shared_writes, FAULT, "write faults on shared mappings")	\
 	C(thp_reuses, FAULT, "THP write faults that reused the huge page") \
 	C(thp_splits, FAULT, "THP write faults that split the PMD")	\
