@@ -1,0 +1,899 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowstat core: the logic that decides and keeps the numbers.
+ *
+ * Nothing here knows about kprobes, pt_regs or a CPU architecture.  The
+ * probe glue (src/hook_*.c) reads the kernel objects, fills the small plain
+ * structs declared below and calls into the core, which classifies the
+ * event, charges the counters of the record (one per mm incarnation), of
+ * every track group the record belongs to and of the system totals, and
+ * formats the debugfs files.  The core builds in a User-Mode-Linux kernel,
+ * so KUnit drives it with made-up keys instead of real mms.
+ *
+ * Locking: every function that may run in a probe handler is callable with
+ * preemption disabled and never sleeps; the table lock is a raw spinlock
+ * (PREEMPT_RT).  Record lookups are RCU: callers of cowstat_rec_find(),
+ * cowstat_rec_get() and cowstat_account() hold rcu_read_lock() (a probe
+ * handler's preempt-disabled section counts) and must not keep the record
+ * pointer beyond it.  Functions marked "process context" may sleep.
+ */
+#ifndef _COWSTAT_CORE_H
+#define _COWSTAT_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <cowstat/counters.h>
+
+struct seq_file;
+
+#define COWSTAT_VERSION		"0.1"
+#define COWSTAT_FORMAT		1
+#define COWSTAT_COMM_LEN	16
+#define COWSTAT_MAX_GROUPS	16
+#define COWSTAT_MAX_INCS	12
+#define COWSTAT_HIST_BUCKETS	64
+
+/* ------------------------------------------------------------------ */
+/* Counters and increments                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct cowstat_counters - one value per counter of counters.h
+ * @v: indexed by enum cowstat_counter
+ */
+struct cowstat_counters {
+	atomic64_t v[COWSTAT_NR_COUNTERS];
+};
+
+/**
+ * struct cowstat_incs - the counter increments one event produces
+ * @nr:  number of valid entries
+ * @id:  counter (enum cowstat_counter) of each entry
+ * @val: amount added to that counter
+ *
+ * An event touches a handful of counters (a fork VMA at most ten), so a
+ * short list beats a full counter vector on the hot path.
+ */
+struct cowstat_incs {
+	unsigned int nr;
+	u8 id[COWSTAT_MAX_INCS];
+	u64 val[COWSTAT_MAX_INCS];
+};
+
+/**
+ * cowstat_incs_add() - append an increment; zero amounts are dropped
+ * @incs: the list
+ * @id:   counter
+ * @val:  amount
+ *
+ * Adding to a counter already in the list folds into that entry.
+ * Return: 0, or -ENOSPC when the list is full (a bug in the caller).
+ */
+int cowstat_incs_add(struct cowstat_incs *incs, enum cowstat_counter id,
+		     u64 val);
+
+/**
+ * cowstat_incs_get() - the amount the list adds to one counter
+ * @incs: the list
+ * @id:   counter
+ * Return: the amount, 0 if @id is not in the list.
+ */
+u64 cowstat_incs_get(const struct cowstat_incs *incs, enum cowstat_counter id);
+
+/**
+ * cowstat_counter_name() - debugfs/JSON key of a counter
+ * @id: counter
+ * Return: the name from counters.h, or NULL when @id is out of range.
+ */
+const char *cowstat_counter_name(enum cowstat_counter id);
+
+/* ------------------------------------------------------------------ */
+/* Histograms                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum cowstat_hist_id - the latency histograms
+ * @COWSTAT_HIST_FORK:      page-table copy of one fork (sum over its VMAs)
+ * @COWSTAT_HIST_WP_COPY:   do_wp_page that installed a copy
+ * @COWSTAT_HIST_WP_REUSE:  do_wp_page that reused the page
+ * @COWSTAT_HIST_WP_SHARED: do_wp_page on a shared mapping
+ * @COWSTAT_HIST_WP_OTHER:  any other do_wp_page outcome
+ * @COWSTAT_HIST_THP:       do_huge_pmd_wp_page
+ * @COWSTAT_HIST_HUGETLB:   hugetlb write-protect faults
+ * @COWSTAT_NR_HISTS:       number of histograms
+ */
+enum cowstat_hist_id {
+	COWSTAT_HIST_FORK,
+	COWSTAT_HIST_WP_COPY,
+	COWSTAT_HIST_WP_REUSE,
+	COWSTAT_HIST_WP_SHARED,
+	COWSTAT_HIST_WP_OTHER,
+	COWSTAT_HIST_THP,
+	COWSTAT_HIST_HUGETLB,
+	COWSTAT_NR_HISTS
+};
+
+/**
+ * struct cowstat_hist - log2 nanosecond histogram
+ * @bucket: bucket b counts samples in [2^(b-1), 2^b) ns; bucket 0 counts 0 ns
+ */
+struct cowstat_hist {
+	atomic64_t bucket[COWSTAT_HIST_BUCKETS];
+};
+
+/**
+ * cowstat_hist_bucket() - bucket index of a duration
+ * @ns: duration in nanoseconds
+ * Return: 0 for 0 ns, else fls64(@ns) (1 for 1 ns, 2 for 2-3 ns, ...).
+ */
+unsigned int cowstat_hist_bucket(u64 ns);
+
+/**
+ * cowstat_hist_bounds() - the half-open range [*lo, *hi) a bucket covers
+ * @b:  bucket index
+ * @lo: first nanosecond value in the bucket
+ * @hi: first nanosecond value past the bucket
+ */
+void cowstat_hist_bounds(unsigned int b, u64 *lo, u64 *hi);
+
+/**
+ * cowstat_hist_add() - count one sample
+ * @h:  histogram
+ * @ns: duration in nanoseconds
+ */
+void cowstat_hist_add(struct cowstat_hist *h, u64 ns);
+
+/**
+ * cowstat_hist_name() - name of a histogram in the latency file
+ * @id: histogram
+ * Return: e.g. "fork_copy", or NULL when @id is out of range.
+ */
+const char *cowstat_hist_name(enum cowstat_hist_id id);
+
+/* ------------------------------------------------------------------ */
+/* Records: one per mm incarnation                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum cowstat_birth - how a record came to be
+ * @COWSTAT_BIRTH_SEEN: first met at an event (the mm predates the module)
+ * @COWSTAT_BIRTH_FORK: the child mm of a fork
+ * @COWSTAT_BIRTH_EXEC: the new mm of an exec
+ */
+enum cowstat_birth {
+	COWSTAT_BIRTH_SEEN,
+	COWSTAT_BIRTH_FORK,
+	COWSTAT_BIRTH_EXEC,
+};
+
+/**
+ * enum cowstat_rec_state - where a pool slot is in its life
+ * @COWSTAT_REC_FREE:    on the free list
+ * @COWSTAT_REC_LIVE:    in the hash; its mm is alive
+ * @COWSTAT_REC_EXITED:  retired at exit_mmap, kept in the exited ring
+ * @COWSTAT_REC_RECYCLE: pushed out of the ring, waiting for RCU readers
+ */
+enum cowstat_rec_state {
+	COWSTAT_REC_FREE,
+	COWSTAT_REC_LIVE,
+	COWSTAT_REC_EXITED,
+	COWSTAT_REC_RECYCLE,
+};
+
+/**
+ * struct cowstat_ident - who a record (or a group leader) is
+ * @tgid:     thread-group id (initial PID namespace); 0 while unbound
+ * @pid:      id of the task that bound the record
+ * @ppid:     tgid of its parent
+ * @start_ns: the task's start_boottime
+ * @comm:     the task's comm, NUL terminated
+ */
+struct cowstat_ident {
+	pid_t tgid;
+	pid_t pid;
+	pid_t ppid;
+	u64 start_ns;
+	char comm[COWSTAT_COMM_LEN];
+};
+
+/**
+ * struct cowstat_rec - counters of one mm incarnation
+ * @node:      link in the live hash (table lock; RCU for readers)
+ * @rcu:       defers the return to the free list past RCU readers
+ * @key:       the mm, only compared, never dereferenced by the core
+ * @gen:       unique generation id, never reused
+ * @state:     enum cowstat_rec_state
+ * @birth:     enum cowstat_birth
+ * @bound:     @id names the process (else it is a provisional fork child)
+ * @id:        identity, written under the table lock
+ * @groups:    bitmap of the track groups the record belongs to
+ * @initiator_remote: tgid of the last other process or kthread that caused
+ *             an event in this mm (0: none)
+ * @exit_ns:   boottime of the retirement, 0 while live
+ * @fork_ns:   ns this record's forks spent copying page tables
+ * @next_free: pool index of the next free slot
+ * @home:      the instance whose pool holds the record
+ * @c:         the counters
+ */
+struct cowstat_rec {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct cowstat *home;
+	const void *key;
+	u64 gen;
+	int state;
+	int birth;
+	bool bound;
+	struct cowstat_ident id;
+	unsigned long groups;
+	pid_t initiator_remote;
+	u64 exit_ns;
+	atomic64_t fork_ns;
+	unsigned int next_free;
+	struct cowstat_counters c;
+};
+
+/**
+ * struct cowstat_limits - sizes fixed at init
+ * @max_records: live records at most; a new mm beyond that is not recorded
+ *               (counted in records_dropped)
+ * @max_exited:  retired records kept readable (the exited ring)
+ */
+struct cowstat_limits {
+	unsigned int max_records;
+	unsigned int max_exited;
+};
+
+/* ------------------------------------------------------------------ */
+/* Track groups                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum cowstat_group_state - life of a group slot
+ * @COWSTAT_GROUP_FREE:   unused
+ * @COWSTAT_GROUP_ACTIVE: counting
+ * @COWSTAT_GROUP_ENDED:  ended by "-PID"; frozen until its file closes
+ */
+enum cowstat_group_state {
+	COWSTAT_GROUP_FREE,
+	COWSTAT_GROUP_ACTIVE,
+	COWSTAT_GROUP_ENDED,
+};
+
+/**
+ * struct cowstat_group - a leader process and its descendants born after
+ * @state:    enum cowstat_group_state
+ * @gen:      unique group id
+ * @owner:    the open file that created the group (only compared)
+ * @leader:   identity of the leader
+ * @has_range: only events in [@start, @end) count
+ * @start:    first address of the range
+ * @end:      first address past the range
+ * @initiator_remote: as in struct cowstat_rec, over all members
+ * @fork_ns:  as in struct cowstat_rec, over all members
+ * @c:        the counters
+ */
+struct cowstat_group {
+	int state;
+	u64 gen;
+	const void *owner;
+	struct cowstat_ident leader;
+	bool has_range;
+	unsigned long start;
+	unsigned long end;
+	pid_t initiator_remote;
+	atomic64_t fork_ns;
+	struct cowstat_counters c;
+};
+
+/* ------------------------------------------------------------------ */
+/* The instance                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Health counters: the module's own bookkeeping, printed after the counters
+ * in the stats file.  COWSTAT_HEALTH(name, meaning).
+ */
+#define COWSTAT_HEALTH(C)						\
+	C(records_dropped, "new mms not recorded: max_records reached")	\
+	C(records_stale_replaced, "live records replaced by a new mm at the same key") \
+	C(events_unrecorded, "events counted in the totals only (no record)") \
+	C(events_uncorrelated, "nested probe hits with no outer context") \
+	C(tct_full, "outer contexts lost: task-context table full")
+
+/**
+ * enum cowstat_health_id - indexes struct cowstat.health
+ */
+enum cowstat_health_id {
+#define COWSTAT_HEALTH_ENUM(name, meaning) COWSTAT_H_##name,
+	COWSTAT_HEALTH(COWSTAT_HEALTH_ENUM)
+#undef COWSTAT_HEALTH_ENUM
+	COWSTAT_NR_HEALTH
+};
+
+/**
+ * struct cowstat - all state of one cowstat instance
+ * @lock:        protects the hash, the pool's free list, the exited ring,
+ *               record identities and group membership
+ * @hash_bits:   log2 of the number of hash buckets
+ * @hash:        live records by key
+ * @pool:        preallocated records
+ * @pool_size:   number of records in @pool
+ * @free_head:   pool index of the first free record, or @pool_size
+ * @max_live:    limit on live records
+ * @nr_live:     live records now
+ * @ring:        retired records, oldest at @ring_head
+ * @ring_size:   capacity of @ring
+ * @ring_head:   index of the oldest retired record
+ * @ring_len:    retired records in the ring
+ * @next_gen:    source of record and group generations
+ * @totals:      system-wide counters
+ * @groups:      track group slots
+ * @hist:        latency histograms
+ * @health:      health counters (enum cowstat_health_id)
+ * @fork_ns:     ns all forks spent copying page tables
+ */
+struct cowstat {
+	raw_spinlock_t lock;
+	unsigned int hash_bits;
+	struct hlist_head *hash;
+	struct cowstat_rec *pool;
+	unsigned int pool_size;
+	unsigned int free_head;
+	unsigned int max_live;
+	unsigned int nr_live;
+	struct cowstat_rec **ring;
+	unsigned int ring_size;
+	unsigned int ring_head;
+	unsigned int ring_len;
+	atomic64_t next_gen;
+	struct cowstat_counters totals;
+	struct cowstat_group groups[COWSTAT_MAX_GROUPS];
+	struct cowstat_hist hist[COWSTAT_NR_HISTS];
+	atomic64_t health[COWSTAT_NR_HEALTH];
+	atomic64_t fork_ns;
+};
+
+/**
+ * cowstat_init() - allocate and initialise an instance (process context)
+ * @cs:  zeroed or uninitialised instance
+ * @lim: sizes; max_records must be at least 1
+ * Return: 0, -EINVAL for bad limits, or -ENOMEM.
+ */
+int cowstat_init(struct cowstat *cs, const struct cowstat_limits *lim);
+
+/**
+ * cowstat_destroy() - free an instance (process context)
+ * @cs: instance; no probe may use it any more
+ *
+ * Waits for pending RCU callbacks (rcu_barrier()) before freeing the pool.
+ */
+void cowstat_destroy(struct cowstat *cs);
+
+/**
+ * cowstat_reset() - zero every counter, histogram and health counter
+ * @cs: instance
+ *
+ * Records and groups stay; only their numbers restart at zero.
+ */
+void cowstat_reset(struct cowstat *cs);
+
+/**
+ * cowstat_rec_find() - the live record of a key (RCU)
+ * @cs:  instance
+ * @key: the mm
+ * Return: the record or NULL.
+ */
+struct cowstat_rec *cowstat_rec_find(struct cowstat *cs, const void *key);
+
+/**
+ * cowstat_rec_get() - find the live record of a key, or create it (RCU)
+ * @cs:      instance
+ * @key:     the mm
+ * @birth:   enum cowstat_birth for a new record
+ * @id:      identity for a new record, or NULL to leave it unbound
+ * @inherit: a live record whose group membership a new record inherits
+ *           (the fork parent), or NULL
+ *
+ * A found record is returned as it is.  Creation takes a slot from the
+ * pool without sleeping; when max_records live records exist or the pool
+ * is empty it fails and counts records_dropped.
+ * Return: the record, or NULL.
+ */
+struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
+				    enum cowstat_birth birth,
+				    const struct cowstat_ident *id,
+				    const struct cowstat_rec *inherit);
+
+/**
+ * cowstat_rec_bind() - name the process of a record (RCU)
+ * @cs:     instance
+ * @rec:    live record
+ * @birth:  enum cowstat_birth to set
+ * @id:     identity
+ * @groups: group bitmap to add (a new exec image keeps the groups of the
+ *          image it replaced), 0 for none
+ */
+void cowstat_rec_bind(struct cowstat *cs, struct cowstat_rec *rec,
+		      enum cowstat_birth birth, const struct cowstat_ident *id,
+		      unsigned long groups);
+
+/**
+ * cowstat_rec_retire() - the mm of a key is being torn down (RCU)
+ * @cs:      instance
+ * @key:     the mm
+ * @exit_ns: boottime now
+ *
+ * Unhashes the live record, stamps @exit_ns and puts it in the exited
+ * ring; the oldest retired record leaves the ring when it is full and
+ * returns to the pool after an RCU grace period.  No-op for unknown keys.
+ * Return: true if a live record was retired.
+ */
+bool cowstat_rec_retire(struct cowstat *cs, const void *key, u64 exit_ns);
+
+/**
+ * cowstat_rec_groups() - the group bitmap of a key's live record (RCU)
+ * @cs:  instance
+ * @key: the mm
+ * Return: the bitmap, 0 if there is no record.
+ */
+unsigned long cowstat_rec_groups(struct cowstat *cs, const void *key);
+
+/**
+ * cowstat_nr_live() - live records now
+ * @cs: instance
+ * Return: the number.
+ */
+unsigned int cowstat_nr_live(struct cowstat *cs);
+
+/**
+ * cowstat_nr_exited() - retired records in the exited ring now
+ * @cs: instance
+ * Return: the number.
+ */
+unsigned int cowstat_nr_exited(struct cowstat *cs);
+
+/* ------------------------------------------------------------------ */
+/* Accounting                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct cowstat_event - one classified event, ready to be charged
+ * @has_addr:  the event concerns addresses [@start, @end)
+ * @start:     first address (a fault: the faulting page; a fork: the VMA)
+ * @end:       first address past it
+ * @remote:    caused by another process or a kernel thread
+ * @initiator: tgid of that initiator when @remote
+ * @incs:      the counter increments
+ */
+struct cowstat_event {
+	bool has_addr;
+	unsigned long start;
+	unsigned long end;
+	bool remote;
+	pid_t initiator;
+	struct cowstat_incs incs;
+};
+
+/**
+ * cowstat_account() - charge an event (RCU)
+ * @cs:  instance
+ * @rec: record of the mm whose page tables changed, or NULL when it has
+ *       none (then only the totals count, and events_unrecorded)
+ * @ev:  the event
+ *
+ * Adds to the totals, to @rec and to every active group @rec belongs to
+ * whose address range contains the event (an event without addresses
+ * counts in every such group).
+ */
+void cowstat_account(struct cowstat *cs, struct cowstat_rec *rec,
+		     const struct cowstat_event *ev);
+
+/**
+ * cowstat_account_fork_ns() - charge page-table copy time to a fork parent
+ * @cs:  instance
+ * @rec: record of the parent mm, or NULL
+ * @ns:  nanoseconds the fork spent in copy_page_range
+ *
+ * Also feeds the fork histogram.
+ */
+void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
+			     u64 ns);
+
+/**
+ * cowstat_health_inc() - count one health event
+ * @cs: instance
+ * @h:  which
+ */
+void cowstat_health_inc(struct cowstat *cs, enum cowstat_health_id h);
+
+/* ------------------------------------------------------------------ */
+/* Classification                                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum cowstat_page_kind - what a write-protected PTE mapped at the fault
+ * @COWSTAT_PAGE_ANON: an anonymous page
+ * @COWSTAT_PAGE_ZERO: the shared zero page
+ * @COWSTAT_PAGE_FILE: a page-cache (file or shmem) page
+ * @COWSTAT_PAGE_KSM:  a KSM-merged page
+ * @COWSTAT_PAGE_PFN:  a PFN without struct page semantics (special PTE)
+ */
+enum cowstat_page_kind {
+	COWSTAT_PAGE_ANON,
+	COWSTAT_PAGE_ZERO,
+	COWSTAT_PAGE_FILE,
+	COWSTAT_PAGE_KSM,
+	COWSTAT_PAGE_PFN,
+};
+
+/**
+ * enum cowstat_fault_ret - the return value of a fault handler, boiled down
+ * @COWSTAT_RET_OK:     success (0, VM_FAULT_WRITE, VM_FAULT_COMPLETED, ...)
+ * @COWSTAT_RET_NOPAGE: VM_FAULT_NOPAGE: nothing done, the PTE changed
+ * @COWSTAT_RET_RETRY:  VM_FAULT_RETRY: to be redone under mmap_lock
+ * @COWSTAT_RET_ERROR:  VM_FAULT_OOM, SIGBUS, SIGSEGV, HWPOISON
+ */
+enum cowstat_fault_ret {
+	COWSTAT_RET_OK,
+	COWSTAT_RET_NOPAGE,
+	COWSTAT_RET_RETRY,
+	COWSTAT_RET_ERROR,
+};
+
+/**
+ * enum cowstat_outcome - the one outcome of a write-protect fault
+ * @COWSTAT_OUT_NONE:    not a write-protect fault (nothing counted)
+ * @COWSTAT_OUT_COPY:    a copy was installed
+ * @COWSTAT_OUT_REUSE:   the page was reused
+ * @COWSTAT_OUT_SHARED:  write to a shared mapping
+ * @COWSTAT_OUT_UNSHARE_KEPT: GUP unshare that needed no copy
+ * @COWSTAT_OUT_SPLIT:   THP PMD split, the fault goes on at PTE level
+ * @COWSTAT_OUT_UFFD:    handed to userfaultfd
+ * @COWSTAT_OUT_RACE:    lost a race, nothing installed
+ * @COWSTAT_OUT_ERROR:   failed
+ * @COWSTAT_OUT_RETRY:   retried under mmap_lock
+ */
+enum cowstat_outcome {
+	COWSTAT_OUT_NONE,
+	COWSTAT_OUT_COPY,
+	COWSTAT_OUT_REUSE,
+	COWSTAT_OUT_SHARED,
+	COWSTAT_OUT_UNSHARE_KEPT,
+	COWSTAT_OUT_SPLIT,
+	COWSTAT_OUT_UFFD,
+	COWSTAT_OUT_RACE,
+	COWSTAT_OUT_ERROR,
+	COWSTAT_OUT_RETRY,
+};
+
+/**
+ * struct cowstat_wp_fault - one do_wp_page invocation
+ * @kind:     the page the PTE mapped at entry
+ * @exclusive: an anonymous page that was PageAnonExclusive at entry
+ * @unshare:  FAULT_FLAG_UNSHARE (a GUP read pin, not a write)
+ * @unshare_noop: this kernel answers an unshare of this (non-anonymous)
+ *            page with nothing (6.1); from 6.2 it copies
+ * @shared:   the VMA is a shared mapping
+ * @installs: new anonymous pages installed into this mm during the call
+ * @moves:    anon pages made exclusive (*_move_anon_rmap) during the call
+ * @reuses:   wp_page_reuse calls during the call
+ * @mkwrite_ok:     finish_mkwrite_fault calls that returned 0 (reuse)
+ * @mkwrite_raced:  finish_mkwrite_fault calls that returned NOPAGE
+ * @uffd:     handle_userfault calls during the call
+ * @ret:      the return value
+ */
+struct cowstat_wp_fault {
+	enum cowstat_page_kind kind;
+	bool exclusive;
+	bool unshare;
+	bool unshare_noop;
+	bool shared;
+	unsigned int installs;
+	unsigned int moves;
+	unsigned int reuses;
+	unsigned int mkwrite_ok;
+	unsigned int mkwrite_raced;
+	unsigned int uffd;
+	enum cowstat_fault_ret ret;
+};
+
+/**
+ * cowstat_classify_wp() - counters of one do_wp_page invocation
+ * @f:   what the probes saw
+ * @out: increments to add to (wp_faults, the outcome, remote_events is
+ *       left to the caller)
+ * Return: the outcome.
+ */
+enum cowstat_outcome cowstat_classify_wp(const struct cowstat_wp_fault *f,
+					 struct cowstat_incs *out);
+
+/**
+ * struct cowstat_thp_fault - one do_huge_pmd_wp_page invocation
+ * @unshare:   FAULT_FLAG_UNSHARE
+ * @zero:      the PMD mapped the huge zero page
+ * @exclusive: the THP was PageAnonExclusive at entry
+ * @moves:     *_move_anon_rmap calls during the call
+ * @mkwrites:  pmdp_set_access_flags calls during the call (the reuse path
+ *             makes the PMD writable through it)
+ * @fallback:  the return value had VM_FAULT_FALLBACK (the PMD was split)
+ * @ret:       the rest of the return value
+ */
+struct cowstat_thp_fault {
+	bool unshare;
+	bool zero;
+	bool exclusive;
+	unsigned int moves;
+	unsigned int mkwrites;
+	bool fallback;
+	enum cowstat_fault_ret ret;
+};
+
+/**
+ * cowstat_classify_thp() - counters of one do_huge_pmd_wp_page invocation
+ * @f:   what the probes saw
+ * @out: increments to add to
+ * Return: the outcome.
+ */
+enum cowstat_outcome cowstat_classify_thp(const struct cowstat_thp_fault *f,
+					  struct cowstat_incs *out);
+
+/**
+ * struct cowstat_hugetlb_fault - one hugetlb_fault invocation
+ * @unshare:        FAULT_FLAG_UNSHARE
+ * @shared:         the VMA is a shared mapping (VM_MAYSHARE)
+ * @wp:             hugetlb_wp ran (else it was not a write-protect fault)
+ * @installs_before_wp: new anon huge pages installed before hugetlb_wp ran
+ *                  (a first-touch fault; its hugetlb_wp is not a COW)
+ * @installs:       new anon huge pages installed after hugetlb_wp began
+ * @moves:          *_move_anon_rmap calls after hugetlb_wp began
+ * @allocs:         huge page allocations after hugetlb_wp began
+ * @uffd:           handle_userfault calls during the fault
+ * @ret:            the return value
+ */
+struct cowstat_hugetlb_fault {
+	bool unshare;
+	bool shared;
+	bool wp;
+	unsigned int installs_before_wp;
+	unsigned int installs;
+	unsigned int moves;
+	unsigned int allocs;
+	unsigned int uffd;
+	enum cowstat_fault_ret ret;
+};
+
+/**
+ * cowstat_classify_hugetlb() - counters of one hugetlb write fault
+ * @f:   what the probes saw
+ * @out: increments to add to
+ * Return: the outcome (COWSTAT_OUT_NONE when hugetlb_wp did not run or
+ *         the fault was a first touch).
+ */
+enum cowstat_outcome
+cowstat_classify_hugetlb(const struct cowstat_hugetlb_fault *f,
+			 struct cowstat_incs *out);
+
+/**
+ * struct cowstat_fork_vma - one copy_page_range invocation
+ * @copied:       vma_needs_copy() was true (else the VMA was skipped)
+ * @hugetlb:      the VMA is a hugetlb VMA
+ * @d_anon:       child MM_ANONPAGES after minus before
+ * @d_file:       child MM_FILEPAGES delta
+ * @d_shmem:      child MM_SHMEMPAGES delta
+ * @d_swap:       child MM_SWAPENTS delta
+ * @d_pt_bytes:   child pgtables_bytes delta
+ * @d_hugetlb:    child hugetlb_usage delta, in base pages
+ * @huge_pages:   base pages per huge page of a hugetlb VMA (else 0)
+ * @eager:        pages copied at once into the child (pinned pages), not
+ *                counting huge ones
+ * @eager_huge:   hugetlb pages copied at once into the child
+ * @thp:          anonymous THP PMDs shared (copy_huge_pmd returned 0 and
+ *                the child gained a whole THP)
+ * @page_size:    PAGE_SIZE of the kernel
+ */
+struct cowstat_fork_vma {
+	bool copied;
+	bool hugetlb;
+	s64 d_anon;
+	s64 d_file;
+	s64 d_shmem;
+	s64 d_swap;
+	s64 d_pt_bytes;
+	s64 d_hugetlb;
+	unsigned long huge_pages;
+	unsigned int eager;
+	unsigned int eager_huge;
+	unsigned int thp;
+	unsigned long page_size;
+};
+
+/**
+ * cowstat_classify_fork_vma() - counters of one VMA copied by fork
+ * @f:   what the probes measured
+ * @out: increments to add to (charged to the child)
+ */
+void cowstat_classify_fork_vma(const struct cowstat_fork_vma *f,
+			       struct cowstat_incs *out);
+
+/**
+ * enum cowstat_caller - what the caller of an anon-install function means
+ * @COWSTAT_CALLER_OTHER:        nothing cowstat counts by caller
+ * @COWSTAT_CALLER_COW_AT_FAULT: the first write to a private file page
+ *                               (do_cow_fault -> finish_fault -> do_set_pte
+ *                               or set_pte_range)
+ */
+enum cowstat_caller {
+	COWSTAT_CALLER_OTHER,
+	COWSTAT_CALLER_COW_AT_FAULT,
+};
+
+/**
+ * cowstat_classify_caller() - class of a caller from its symbol name
+ * @sym: function name as kallsyms prints it, possibly with a ".isra.0",
+ *       ".constprop.0", ".part.0" or ".cold" suffix and a "+off/size" tail
+ * Return: the class.
+ */
+enum cowstat_caller cowstat_classify_caller(const char *sym);
+
+/* ------------------------------------------------------------------ */
+/* Track groups                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct cowstat_track_cmd - a parsed write to the track file
+ * @end:       "-PID": end the groups led by @pid
+ * @pid:       the process
+ * @has_range: an address range was given
+ * @start:     first address
+ * @last:      first address past the range
+ */
+struct cowstat_track_cmd {
+	bool end;
+	pid_t pid;
+	bool has_range;
+	unsigned long start;
+	unsigned long last;
+};
+
+/**
+ * cowstat_group_start() - start a group (process context or RCU)
+ * @cs:     instance
+ * @owner:  the open file that owns the group
+ * @cmd:    the parsed command (not an end command)
+ * @leader: identity of the leader
+ * @key:    the leader's mm; its record (created if needed) joins the group
+ * Return: the group's gen (> 0), or -ENOSPC when no slot is free, or
+ *         -ENOMEM when the leader's record could not be created.
+ */
+s64 cowstat_group_start(struct cowstat *cs, const void *owner,
+			const struct cowstat_track_cmd *cmd,
+			const struct cowstat_ident *leader, const void *key);
+
+/**
+ * cowstat_group_end() - end the active groups of @owner led by @tgid
+ * @cs:    instance
+ * @owner: the open file
+ * @tgid:  the leader
+ * Return: the number of groups ended.
+ */
+int cowstat_group_end(struct cowstat *cs, const void *owner, pid_t tgid);
+
+/**
+ * cowstat_group_release() - free every group of @owner (its file closed)
+ * @cs:    instance
+ * @owner: the open file
+ */
+void cowstat_group_release(struct cowstat *cs, const void *owner);
+
+/**
+ * cowstat_nr_groups() - groups that are not free
+ * @cs: instance
+ * Return: the number.
+ */
+unsigned int cowstat_nr_groups(struct cowstat *cs);
+
+/* ------------------------------------------------------------------ */
+/* debugfs text                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * cowstat_parse_track() - parse "PID", "PID START END" or "-PID"
+ * @buf: the written bytes (need not be NUL terminated); one trailing
+ *       newline is allowed
+ * @len: their number
+ * @cmd: result
+ *
+ * PIDs are decimal and positive; addresses are decimal or 0x-hex, START
+ * must be below END.
+ * Return: 0, or -EINVAL.
+ */
+int cowstat_parse_track(const char *buf, size_t len,
+			struct cowstat_track_cmd *cmd);
+
+/**
+ * cowstat_parse_reset() - parse a write to the reset file
+ * @buf: the written bytes; "1" with an optional trailing newline
+ * @len: their number
+ * Return: 0, or -EINVAL.
+ */
+int cowstat_parse_reset(const char *buf, size_t len);
+
+/**
+ * cowstat_show_version() - the version file
+ * @m: output
+ */
+void cowstat_show_version(struct seq_file *m);
+
+/**
+ * cowstat_show_stats() - the stats file: totals, then health lines
+ * @m:  output
+ * @cs: instance
+ */
+void cowstat_show_stats(struct seq_file *m, struct cowstat *cs);
+
+/**
+ * cowstat_show_procs() - the procs file: header, one row per record
+ * @m:  output
+ * @cs: instance
+ *
+ * Rows come in pool order; each is copied under the lock, then printed.
+ */
+void cowstat_show_procs(struct seq_file *m, struct cowstat *cs);
+
+/**
+ * cowstat_show_track() - the track file: header, one row per group
+ * @m:  output
+ * @cs: instance
+ */
+void cowstat_show_track(struct seq_file *m, struct cowstat *cs);
+
+/**
+ * cowstat_show_latency() - the latency file
+ * @m:  output
+ * @cs: instance
+ */
+void cowstat_show_latency(struct seq_file *m, struct cowstat *cs);
+
+/**
+ * enum cowstat_cap_state - how far a counter can be trusted on this kernel
+ * @COWSTAT_CAP_EXACT:       every probe it needs is registered
+ * @COWSTAT_CAP_DERIVED:     exact, but computed from deltas or from the
+ *                           absence of a marker rather than counted
+ * @COWSTAT_CAP_UNAVAILABLE: a probe it needs is missing; the value stays 0
+ */
+enum cowstat_cap_state {
+	COWSTAT_CAP_EXACT,
+	COWSTAT_CAP_DERIVED,
+	COWSTAT_CAP_UNAVAILABLE,
+};
+
+/**
+ * cowstat_show_probe() - one probe line of the probes file
+ * @m:       output
+ * @symbol:  the hooked function
+ * @state:   "ftrace", "int3", "off" or "failed(<errno>)"
+ * @hits:    handler calls
+ * @nmissed: kretprobe instances missed (maxactive exhausted)
+ * @nmissed_reentry: hits dropped because a probe handler was running
+ */
+void cowstat_show_probe(struct seq_file *m, const char *symbol,
+			const char *state, u64 hits, u64 nmissed,
+			u64 nmissed_reentry);
+
+/**
+ * cowstat_show_counter_cap() - one counter line of the probes file
+ * @m:      output
+ * @id:     counter
+ * @state:  enum cowstat_cap_state
+ * @reason: why it is unavailable, e.g. "do_wp_page:-ENOENT"
+ */
+void cowstat_show_counter_cap(struct seq_file *m, enum cowstat_counter id,
+			      enum cowstat_cap_state state,
+			      const char *reason);
+
+#endif /* _COWSTAT_CORE_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The text of the debugfs files (format 1, Documentation/interfaces.rst):
+ * parsing what users write and printing what they read.
+ *
+ * Records and groups are copied under the instance lock one at a time and
+ * printed after the lock is dropped, so a reader never holds the lock
+ * across seq_file output and never sees a half-written identity.
+ */
+
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include <cowstat/core.h>
+
+#define COWSTAT_CMD_MAX 128
+
+/* One procs/track row, copied out of a record or a group. */
+struct cowstat_row {
+	const char *state;
+	const char *birth;
+	u64 gen;
+	struct cowstat_ident id;
+	pid_t initiator_remote;
+	u64 exit_ns;
+	u64 fork_ns;
+	u64 v[COWSTAT_NR_COUNTERS];
+};
+
+static const char *const cowstat_birth_names[] = {
+	[COWSTAT_BIRTH_SEEN] = "seen",
+	[COWSTAT_BIRTH_FORK] = "fork",
+	[COWSTAT_BIRTH_EXEC] = "exec",
+};
+
+/* Split off the next space-separated token; NULL at the end. */
+static char *cowstat_next_token(char **s)
+{
+	char *tok;
+
+	*s = skip_spaces(*s);
+	if (!**s)
+		return NULL;
+	tok = *s;
+	while (**s && !isspace(**s))
+		(*s)++;
+	if (**s) {
+		**s = '\0';
+		(*s)++;
+	}
+	return tok;
+}
+
+static int cowstat_parse_pid(const char *tok, pid_t *pid)
+{
+	int v;
+
+	if (!isdigit(*tok) || kstrtoint(tok, 10, &v) || v <= 0)
+		return -EINVAL;
+	*pid = v;
+	return 0;
+}
+
+/* Decimal, or hexadecimal with a 0x prefix; no octal surprises. */
+static int cowstat_parse_addr(const char *tok, unsigned long *addr)
+{
+	if (tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'))
+		return isxdigit(tok[2]) ? kstrtoul(tok + 2, 16, addr) : -EINVAL;
+	if (!isdigit(*tok))
+		return -EINVAL;
+	return kstrtoul(tok, 10, addr);
+}
+
+/* Copy a write into a NUL-terminated buffer, minus one trailing newline. */
+static int cowstat_cmd_copy(char *dst, const char *buf, size_t len)
+{
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len || len >= COWSTAT_CMD_MAX || memchr(buf, '\0', len))
+		return -EINVAL;
+	memcpy(dst, buf, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+int cowstat_parse_track(const char *buf, size_t len,
+			struct cowstat_track_cmd *cmd)
+{
+	char line[COWSTAT_CMD_MAX];
+	char *s = line, *tok[4];
+	unsigned int n = 0;
+
+	if (cowstat_cmd_copy(line, buf, len))
+		return -EINVAL;
+	memset(cmd, 0, sizeof(*cmd));
+	while (n < ARRAY_SIZE(tok) && (tok[n] = cowstat_next_token(&s)))
+		n++;
+
+	if (n == 1 && tok[0][0] == '-') {
+		cmd->end = true;
+		return cowstat_parse_pid(tok[0] + 1, &cmd->pid);
+	}
+	if (n != 1 && n != 3)
+		return -EINVAL;
+	if (cowstat_parse_pid(tok[0], &cmd->pid))
+		return -EINVAL;
+	if (n == 1)
+		return 0;
+	if (cowstat_parse_addr(tok[1], &cmd->start) ||
+	    cowstat_parse_addr(tok[2], &cmd->last) || cmd->start >= cmd->last)
+		return -EINVAL;
+	cmd->has_range = true;
+	return 0;
+}
+
+int cowstat_parse_reset(const char *buf, size_t len)
+{
+	char line[COWSTAT_CMD_MAX];
+
+	if (cowstat_cmd_copy(line, buf, len))
+		return -EINVAL;
+	return strcmp(line, "1") ? -EINVAL : 0;
+}
+
+void cowstat_show_version(struct seq_file *m)
+{
+	seq_printf(m, "cowstat %s format %d\n", COWSTAT_VERSION,
+		   COWSTAT_FORMAT);
+}
+
+void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
+{
+	static const char *const health_names[] = {
+#define COWSTAT_HEALTH_NAME(name, meaning) #name,
+		COWSTAT_HEALTH(COWSTAT_HEALTH_NAME)
+#undef COWSTAT_HEALTH_NAME
+	};
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		seq_printf(m, "%s %lld\n", cowstat_counter_name(i),
+			   (long long)atomic64_read(&cs->totals.v[i]));
+	seq_printf(m, "records_live %u\n", cowstat_nr_live(cs));
+	seq_printf(m, "records_exited %u\n", cowstat_nr_exited(cs));
+	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
+		seq_printf(m, "%s %lld\n", health_names[i],
+			   (long long)atomic64_read(&cs->health[i]));
+	seq_printf(m, "groups %u\n", cowstat_nr_groups(cs));
+	seq_printf(m, "fork_ns %lld\n",
+		   (long long)atomic64_read(&cs->fork_ns));
+}
+
+static void cowstat_show_header(struct seq_file *m)
+{
+	unsigned int i;
+
+	seq_puts(m, "state gen tgid pid ppid start_ns birth initiator_remote exit_ns fork_ns");
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		seq_printf(m, " %s", cowstat_counter_name(i));
+	seq_puts(m, " comm\n");
+}
+
+static void cowstat_show_row(struct seq_file *m, const struct cowstat_row *r)
+{
+	char comm[COWSTAT_COMM_LEN];
+	unsigned int i;
+
+	seq_printf(m, "%s %llu %d %d %d %llu %s %d %llu %llu", r->state,
+		   r->gen, r->id.tgid, r->id.pid, r->id.ppid, r->id.start_ns,
+		   r->birth, r->initiator_remote, r->exit_ns, r->fork_ns);
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		seq_printf(m, " %llu", r->v[i]);
+
+	/* comm is user-controlled: keep the row on one line. */
+	strscpy(comm, r->id.comm, sizeof(comm));
+	for (i = 0; comm[i]; i++)
+		if (!isprint(comm[i]))
+			comm[i] = '?';
+	seq_printf(m, " %s\n", comm[0] ? comm : "-");
+}
+
+static void cowstat_copy_counters(u64 *v, const struct cowstat_counters *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		v[i] = atomic64_read(&c->v[i]);
+}
+
+void cowstat_show_procs(struct seq_file *m, struct cowstat *cs)
+{
+	struct cowstat_row row;
+	unsigned int i;
+
+	cowstat_show_header(m);
+	for (i = 0; i < cs->pool_size; i++) {
+		struct cowstat_rec *rec = &cs->pool[i];
+		unsigned long flags;
+		bool show = false;
+
+		raw_spin_lock_irqsave(&cs->lock, flags);
+		if (rec->state == COWSTAT_REC_LIVE ||
+		    rec->state == COWSTAT_REC_EXITED) {
+			show = true;
+			row.state = rec->state == COWSTAT_REC_LIVE ?
+				    "live" : "exited";
+			row.birth = cowstat_birth_names[rec->birth];
+			row.gen = rec->gen;
+			row.id = rec->id;
+			row.initiator_remote = READ_ONCE(rec->initiator_remote);
+			row.exit_ns = rec->exit_ns;
+			row.fork_ns = atomic64_read(&rec->fork_ns);
+			cowstat_copy_counters(row.v, &rec->c);
+		}
+		raw_spin_unlock_irqrestore(&cs->lock, flags);
+		if (show)
+			cowstat_show_row(m, &row);
+	}
+}
+
+void cowstat_show_track(struct seq_file *m, struct cowstat *cs)
+{
+	struct cowstat_row row;
+	unsigned int i;
+
+	cowstat_show_header(m);
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++) {
+		struct cowstat_group *g = &cs->groups[i];
+		unsigned long flags;
+		bool show = false;
+
+		raw_spin_lock_irqsave(&cs->lock, flags);
+		if (g->state != COWSTAT_GROUP_FREE) {
+			show = true;
+			row.state = g->state == COWSTAT_GROUP_ACTIVE ?
+				    "active" : "ended";
+			row.birth = cowstat_birth_names[COWSTAT_BIRTH_SEEN];
+			row.gen = g->gen;
+			row.id = g->leader;
+			row.initiator_remote = READ_ONCE(g->initiator_remote);
+			row.exit_ns = 0;
+			row.fork_ns = atomic64_read(&g->fork_ns);
+			cowstat_copy_counters(row.v, &g->c);
+		}
+		raw_spin_unlock_irqrestore(&cs->lock, flags);
+		if (show)
+			cowstat_show_row(m, &row);
+	}
+}
+
+void cowstat_show_latency(struct seq_file *m, struct cowstat *cs)
+{
+	unsigned int h, b;
+
+	for (h = 0; h < COWSTAT_NR_HISTS; h++) {
+		seq_printf(m, "hist %s\n", cowstat_hist_name(h));
+		for (b = 0; b < COWSTAT_HIST_BUCKETS; b++) {
+			u64 n = atomic64_read(&cs->hist[h].bucket[b]);
+			u64 lo, hi;
+
+			if (!n)
+				continue;
+			cowstat_hist_bounds(b, &lo, &hi);
+			seq_printf(m, "%llu %llu %llu\n", lo, hi, n);
+		}
+	}
+}
+
+void cowstat_show_probe(struct seq_file *m, const char *symbol,
+			const char *state, u64 hits, u64 nmissed,
+			u64 nmissed_reentry)
+{
+	seq_printf(m, "%s %s %llu %llu %llu\n", symbol, state, hits, nmissed,
+		   nmissed_reentry);
+}
+
+void cowstat_show_counter_cap(struct seq_file *m, enum cowstat_counter id,
+			      enum cowstat_cap_state state,
+			      const char *reason)
+{
+	switch (state) {
+	case COWSTAT_CAP_EXACT:
+		seq_printf(m, "counter %s exact\n", cowstat_counter_name(id));
+		break;
+	case COWSTAT_CAP_DERIVED:
+		seq_printf(m, "counter %s derived\n", cowstat_counter_name(id));
+		break;
+	default:
+		seq_printf(m, "counter %s unavailable(%s)\n",
+			   cowstat_counter_name(id), reason ? reason : "?");
+		break;
+	}
+}
