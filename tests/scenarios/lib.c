@@ -877,14 +877,13 @@ pid_t cs_fork(int wiped)
 	CS_EQ("whole fork: forks", 1, V(forks));
 	CS_EQ("whole fork: fork_pt_pages (child VmPTE/4)", s->vmpte_kb / 4,
 	      V(fork_pt_pages));
-	CS_EQ("whole fork: fork_pages_shared+eager+512*thp (child Rss/4)",
-	      s->rss_kb / 4,
-	      V(fork_pages_shared) + V(fork_eager_copies) +
-	      512 * V(fork_thp_shared));
-	CS_EQ("whole fork: fork_pages_shared_anon+eager+512*thp (child Anonymous/4)",
+	/* shared pages count a THP as its 512 pages; eager copies are the
+	 * child's own pages, not shared ones */
+	CS_EQ("whole fork: fork_pages_shared+fork_eager_copies (child Rss/4)",
+	      s->rss_kb / 4, V(fork_pages_shared) + V(fork_eager_copies));
+	CS_EQ("whole fork: fork_pages_shared_anon+fork_eager_copies (child Anonymous/4)",
 	      s->anon_kb / 4,
-	      V(fork_pages_shared_anon) + V(fork_eager_copies) +
-	      512 * V(fork_thp_shared));
+	      V(fork_pages_shared_anon) + V(fork_eager_copies));
 	CS_EQ("whole fork: fork_hugetlb_shared (child HugetlbPages/2048)",
 	      s->hugetlb_kb / 2048, V(fork_hugetlb_shared));
 	CS_EQ("whole fork: fork_vmas_copied+fork_vmas_skipped (child VMAs)",
@@ -991,4 +990,40 @@ void cs_tell_parent(struct cs_chan *c, long v)
 long cs_wait_child(struct cs_chan *c)
 {
 	return get(c->to_parent[0]);
+}
+
+void cs_child_writer(struct cs_chan *c, char *r)
+{
+	long long reuse0, flt0;
+	long first, count, value;
+
+	cs_chan_child(c);
+	for (;;) {
+		first = cs_wait_parent(c);
+		if (first < 0)
+			_exit(0);
+		count = cs_wait_parent(c);
+		value = cs_wait_parent(c);
+		cs_quiesce();
+		reuse0 = cs_vmstat("pgreuse");
+		flt0 = cs_minflt(getpid());
+		cs_write_pages(r, first, count, value);
+		cs_tell_parent(c, cs_minflt(getpid()) - flt0);
+		cs_tell_parent(c, cs_vmstat("pgreuse") - reuse0);
+	}
+}
+
+void cs_child_write(struct cs_chan *c, long first, long count, int value,
+		    long long *minflt_delta, long long *pgreuse_delta)
+{
+	cs_tell_child(c, first);
+	cs_tell_child(c, count);
+	cs_tell_child(c, value);
+	*minflt_delta = cs_wait_child(c);
+	*pgreuse_delta = cs_wait_child(c);
+}
+
+void cs_child_exit(struct cs_chan *c)
+{
+	cs_tell_child(c, -1);
 }

@@ -102,8 +102,9 @@ extern const char *const cs_counter_names[COWSTAT_NR_COUNTERS];
  * Forks with a raw syscall (no atfork noise).  Under CS_TRACE_FORKS the
  * child is snapshotted by the tracer before it runs one user instruction,
  * and the fork counters of an unfiltered group around this one fork are
- * asserted against that snapshot (fork_pt_pages == VmPTE/4, pages shared ==
- * smaps Rss, VMAs visited == VMAs in the child minus @wiped).
+ * asserted against that snapshot (fork_pt_pages == VmPTE/4, pages shared +
+ * eager copies == smaps Rss, hugetlb pages == HugetlbPages, VMAs visited ==
+ * VMAs in the child minus the @wiped MADV_WIPEONFORK ones).
  */
 pid_t cs_fork(int wiped);
 
@@ -163,6 +164,17 @@ void cs_tell_child(struct cs_chan *c, long v);
 long cs_wait_parent(struct cs_chan *c);		/* child side */
 void cs_tell_parent(struct cs_chan *c, long v);	/* child side */
 long cs_wait_child(struct cs_chan *c);
+
+/*
+ * A child that writes pages of @r on request: cs_child_writer() runs in the
+ * child and never returns; cs_child_write() asks it to write @count pages
+ * from @first (value @value) and returns its minflt and pgreuse deltas over
+ * the writes; cs_child_exit() lets it exit.
+ */
+void cs_child_writer(struct cs_chan *c, char *r) __attribute__((noreturn));
+void cs_child_write(struct cs_chan *c, long first, long count, int value,
+		    long long *minflt_delta, long long *pgreuse_delta);
+void cs_child_exit(struct cs_chan *c);
 
 /* sysfs/procfs knobs the scenario changes and restores */
 int cs_read_file(const char *path, char *buf, size_t len);
