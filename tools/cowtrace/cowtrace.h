@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowtrace: declarations shared by the subcommands.
+ *
+ * Every job lives in its own file (run.c, attach.c, top.c, status.c,
+ * report.c, json.c, hist.c, parse.c, source.c); this header holds only what
+ * more than one of them needs.
+ */
+#ifndef COWTRACE_H
+#define COWTRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <cowstat/counters.h>
+
+#define COWTRACE_VERSION "0.1"
+/* The debugfs format this cowtrace understands (interfaces.rst). */
+#define COWTRACE_DEBUGFS_FORMAT 1
+
+/* Exit codes besides COMMAND's own status. */
+#define EXIT_RUNTIME 1		/* environment or module problem */
+#define EXIT_USAGE 2		/* bad option */
+#define EXIT_CANNOT_EXEC 126	/* COMMAND found but not executable */
+#define EXIT_NOT_FOUND 127	/* COMMAND not found */
+
+#define PAGE_BYTES 4096ULL
+#define HUGE_BYTES (2ULL << 20)
+
+/* What one unit of a counter is worth in bytes: nothing, a page, a huge page. */
+enum cow_unit { UNIT_EVENT, UNIT_PAGE, UNIT_HUGE };
+
+struct cow_counter_info {
+	const char *name;
+	const char *side;	/* "FORK" or "FAULT" */
+	const char *meaning;
+};
+
+extern const struct cow_counter_info cow_counter_info[COWSTAT_NR_COUNTERS];
+
+int cow_counter_index(const char *name);
+/* Returns -1 when counters.h gained a counter units.c does not classify. */
+int cow_counter_unit(int idx);
+uint64_t cow_counter_bytes(int idx, uint64_t value);
+
+/* One line "cowtrace: ..." on stderr; every error message goes through it. */
+void cow_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Output options common to run and attach. */
+struct cow_output {
+	bool json;
+	bool hist;
+	bool all;		/* list zero counters too */
+	const char *path;	/* -o FILE; NULL for stdout */
+};
+
+/*
+ * Where the report goes: stdout, or the -o file, opened at the first
+ * report so that an error before it leaves no empty file behind.
+ */
+FILE *cow_out(const struct cow_output *o);
+int cow_out_close(void);
+
+/* A user to run COMMAND as. */
+struct cow_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char name[64];		/* empty when the uid has no passwd entry */
+	char home[256];
+};
+
+int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u);
+int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
+	       const struct cow_output *o);
+int cmd_top(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+/*
+ * Option parsing shared by the subcommands: argp without its own error
+ * messages, so that every bad option gets one line naming the cause and
+ * the fix, and exit status 2.
+ */
+struct argp;
+struct argp_state;
+void cow_parse_options(const struct argp *argp, int argc, char **argv, void *input);
+/* Call from a parser's ARGP_KEY_ERROR case. */
+void cow_remember_bad_option(const struct argp_state *state);
+void cow_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+double cow_parse_seconds(const char *arg, const char *opt);
+long cow_parse_long(const char *arg, const char *opt, long min, long max);
+void cow_print_help(const struct argp *argp, const char *prog);
+
+/* CLOCK_BOOTTIME in ns: the clock of the module's start_ns and exit_ns. */
+uint64_t cow_boottime_ns(void);
+/* Kernel release (uname -r) into buf. */
+void cow_kernel_release(char *buf, size_t len);
+
+#endif /* COWTRACE_H */
