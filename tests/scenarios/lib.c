@@ -6,7 +6,6 @@
  * buffers (no stdio, no malloc), so that the only page faults in a phase are
  * the workload's own and the cross-checks (pgreuse, minflt) can be exact.
  */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -632,6 +631,7 @@ static char trackbuf[64 << 10];
 
 struct row {
 	long long gen;
+	long long initiator;
 	long long val[COWSTAT_NR_COUNTERS];
 };
 
@@ -652,6 +652,7 @@ int cs_counter_index(const char *name)
 static int read_rows(int fd, struct row *rows, int max)
 {
 	int col_of[COWSTAT_NR_COUNTERS], gen_col = -1, ncols = 0, n = 0, i;
+	int init_col = -1;
 	char *line, *next, *tok, *save;
 	ssize_t got = 0, r;
 
@@ -684,6 +685,8 @@ static int read_rows(int fd, struct row *rows, int max)
 			col_of[idx] = ncols;
 		else if (!strcmp(tok, "gen"))
 			gen_col = ncols;
+		else if (!strcmp(tok, "initiator_remote"))
+			init_col = ncols;
 	}
 	if (gen_col < 0)
 		cs_die("track: no gen column");
@@ -704,6 +707,7 @@ static int read_rows(int fd, struct row *rows, int max)
 		if (c < ncols - 1)
 			continue;
 		rows[n].gen = vals[gen_col];
+		rows[n].initiator = init_col >= 0 ? vals[init_col] : -1;
 		for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
 			rows[n].val[i] = vals[col_of[i]];
 		n++;
@@ -776,6 +780,61 @@ void cs_group_read(struct cs_group *g, long long val[COWSTAT_NR_COUNTERS])
 		}
 	}
 	cs_die("track: group %lld has no row", g->gen);
+}
+
+long long cs_group_initiator(struct cs_group *g)
+{
+	int n, i;
+
+	if (no_module)
+		return 0;
+	n = read_rows(g->fd, rows_now, 64);
+	for (i = 0; i < n; i++)
+		if (rows_now[i].gen == g->gen)
+			return rows_now[i].initiator;
+	cs_die("track: group %lld has no row", g->gen);
+}
+
+int cs_procs_count(pid_t tgid, const char *birth)
+{
+	char *line, *next, *tok, *save;
+	int tgid_col = -1, birth_col = -1, col, count = 0;
+
+	if (no_module)
+		return 1;
+	if (read_all("/sys/kernel/debug/cowstat/procs", iobuf,
+		     sizeof(iobuf)) < 0)
+		cs_die("read procs");
+	line = iobuf;
+	next = strchr(line, '\n');
+	if (!next)
+		cs_die("procs: no header");
+	*next++ = '\0';
+	for (col = 0, tok = strtok_r(line, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save), col++) {
+		if (!strcmp(tok, "tgid"))
+			tgid_col = col;
+		else if (!strcmp(tok, "birth"))
+			birth_col = col;
+	}
+	if (tgid_col < 0 || birth_col < 0)
+		cs_die("procs: no tgid or birth column");
+	for (line = next; line && *line; line = next) {
+		int match_tgid = 0, match_birth = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		for (col = 0, tok = strtok_r(line, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save), col++) {
+			if (col == tgid_col && atoi(tok) == tgid)
+				match_tgid = 1;
+			if (col == birth_col && !strcmp(tok, birth))
+				match_birth = 1;
+		}
+		count += match_tgid && match_birth;
+	}
+	return count;
 }
 
 long long cs_group_get(struct cs_group *g, const char *counter)

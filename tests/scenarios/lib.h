@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -95,6 +96,10 @@ long long cs_group_get(struct cs_group *g, const char *counter);
 void cs_expect_group(const char *label, struct cs_group *g,
 		     const struct cs_exp *exp);
 int cs_counter_index(const char *name);
+/* The group's initiator_remote column (tgid of the last remote initiator). */
+long long cs_group_initiator(struct cs_group *g);
+/* Rows of the procs file with this tgid and birth ("fork", "exec", "seen"). */
+int cs_procs_count(pid_t tgid, const char *birth);
 extern const char *const cs_counter_names[COWSTAT_NR_COUNTERS];
 
 /* ---- fork with cross-checks ---- */
