@@ -104,7 +104,7 @@ void tab_print(FILE *f, const struct cow_tab *t, const char *indent)
 		for (int c = 0; c < t->ncol; c++) {
 			const char *sep = c ? "  " : "";
 
-			if (t->left[c] || c == t->ncol - 1)
+			if (t->left[c])
 				len += snprintf(line + len, sizeof(line) - len, "%s%-*s", sep,
 						width[c], t->cells[r][c]);
 			else
@@ -553,6 +553,7 @@ static void print_totals(FILE *f, const struct cow_report *r, bool all)
 
 	tab_init(&t, 4);
 	tab_left(&t, 0);
+	tab_left(&t, 3);
 	row = tab_row(&t);
 	snprintf(row[0], TAB_CELL, "COUNTER");
 	snprintf(row[1], TAB_CELL, "COUNT");

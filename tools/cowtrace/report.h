@@ -112,8 +112,8 @@ void cow_fmt_count(char *buf, size_t len, const struct cow_counters *c, int idx)
 
 /*
  * An aligned text table: add a header and rows of cells, then print;
- * numbers are right-aligned, text (the last column and those marked
- * left) left-aligned.
+ * cells are right-aligned (numbers), except in columns marked with
+ * tab_left() (text).
  */
 #define TAB_MAX_COLS 20
 #define TAB_CELL 80

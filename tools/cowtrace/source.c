@@ -9,7 +9,9 @@
  * file DIR/track.errno (an errno name or number) makes them fail, and the
  * tokens @LEADER@ and @SELF@ in any file read stand for the first PID
  * cowtrace tracked and for cowtrace's own PID, so fixtures can describe
- * processes whose PIDs are only known at run time.
+ * processes whose PIDs are only known at run time.  When DIR/procs.N
+ * exists, the N-th read of `procs` returns it instead (N = 1, 2, ...), so
+ * a test can show `top` a sequence of states.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,6 +143,14 @@ static int read_table(struct cow_source *s, const char *name, struct cow_table *
 
 static int debugfs_read_procs(struct cow_source *s, struct cow_table *t)
 {
+	char name[32], path[PATH_MAX + 32];
+
+	if (s->fake) {
+		snprintf(name, sizeof(name), "procs.%u", ++s->fake_procs_reads);
+		snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+		if (!access(path, R_OK))
+			return read_table(s, name, t);
+	}
 	return read_table(s, "procs", t);
 }
 

@@ -47,6 +47,7 @@ struct cow_source {
 	bool fake;		/* COWTRACE_DEBUGFS points at a plain directory */
 	int track_fd;
 	pid_t first_tracked;	/* fake mode: what @LEADER@ stands for */
+	unsigned int fake_procs_reads;	/* fake mode: selects procs.N */
 	char modver[64];
 	int format;
 };

@@ -444,6 +444,7 @@ static int selftest(struct cow_source *src, const struct status_args *a)
 		       a->pages, writes, a->pages);
 		tab_init(&t, 4);
 		tab_left(&t, 0);
+		tab_left(&t, 3);
 		row = tab_row(&t);
 		snprintf(row[0], TAB_CELL, "COUNTER");
 		snprintf(row[1], TAB_CELL, "EXPECTED");

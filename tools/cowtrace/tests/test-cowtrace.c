@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of cowtrace's parsers and formatters: fixture text in,
+ * parsed values and printed text checked exactly.  Prints one
+ * "PASS cowtrace/<name>" or "FAIL cowtrace/<name>: <why>" line per test
+ * and ends with "N passed, N failed"; exits non-zero on any failure.
+ *
+ * With an argument DIR it also writes DIR/escape.json, a document full of
+ * awkward strings, for run-tests.sh to validate with python3 -m json.tool.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cowtrace.h"
+#include "../hist.h"
+#include "../json.h"
+#include "../parse.h"
+#include "../report.h"
+
+/* The report and source code print errors through these (cowtrace.c). */
+void cow_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cowtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+uint64_t cow_boottime_ns(void)
+{
+	return 5000000000ULL;
+}
+
+void cow_kernel_release(char *buf, size_t len)
+{
+	snprintf(buf, len, "test");
+}
+
+static int passed, failed;
+static char why[4096];
+static bool ok;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (ok && !(cond)) {					\
+			ok = false;					\
+			snprintf(why, sizeof(why), __VA_ARGS__);	\
+		}							\
+	} while (0)
+
+static void run(const char *name, void (*fn)(void))
+{
+	ok = true;
+	why[0] = '\0';
+	fn();
+	if (ok) {
+		passed++;
+		printf("PASS cowtrace/%s\n", name);
+	} else {
+		failed++;
+		printf("FAIL cowtrace/%s: %s\n", name, why);
+	}
+}
+
+/* Captures what a formatter prints. */
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	return c->f;
+}
+
+static const char *cap_close(struct capture *c)
+{
+	fclose(c->f);
+	return c->buf;
+}
+
+/* A header with every counter, the way the module prints it. */
+static char *procs_header(const char *before, const char *after)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", before);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		strcat(buf, " ");
+		strcat(buf, cow_counter_info[i].name);
+	}
+	strcat(buf, after);
+	return buf;
+}
+
+/* A row: fixed part, counter i = base + i, then the tail (comm). */
+static char *procs_row(const char *fixed, uint64_t base, const char *tail)
+{
+	static char buf[4096];
+	char num[32];
+
+	snprintf(buf, sizeof(buf), "%s", fixed);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		snprintf(num, sizeof(num), " %llu", (unsigned long long)(base + i));
+		strcat(buf, num);
+	}
+	strcat(buf, tail);
+	return buf;
+}
+
+static char *join(const char *a, const char *b, const char *c)
+{
+	size_t len = strlen(a) + strlen(b) + strlen(c) + 3;
+	char *s = malloc(len);
+
+	snprintf(s, len, "%s\n%s\n%s", a, b, c);
+	return s;
+}
+
+/* ---- tests ---- */
+
+static void test_units(void)
+{
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		CHECK(cow_counter_unit(i) >= 0,
+		      "counter %s has no unit in counters.c: say what one count is worth in bytes",
+		      cow_counter_info[i].name);
+	CHECK(cow_counter_bytes(COWSTAT_cow_copies, 3) == 3 * 4096, "cow_copies bytes");
+	CHECK(cow_counter_bytes(COWSTAT_hugetlb_copies, 2) == 2 * (2 << 20), "hugetlb bytes");
+	CHECK(cow_counter_bytes(COWSTAT_forks, 5) == 0, "forks has no bytes");
+	CHECK(cow_counter_index("cow_copies") == COWSTAT_cow_copies, "index of cow_copies");
+	CHECK(cow_counter_index("no_such") == -1, "index of an unknown name");
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v;
+
+	CHECK(cow_parse_u64("0", &v) && v == 0, "0");
+	CHECK(cow_parse_u64("18446744073709551615", &v) && v == UINT64_MAX, "UINT64_MAX");
+	CHECK(!cow_parse_u64("18446744073709551616", &v), "UINT64_MAX+1 accepted");
+	CHECK(!cow_parse_u64("99999999999999999999999", &v), "huge accepted");
+	CHECK(!cow_parse_u64("-1", &v), "negative accepted");
+	CHECK(!cow_parse_u64("", &v), "empty accepted");
+	CHECK(!cow_parse_u64("12a", &v), "trailing garbage accepted");
+	CHECK(!cow_parse_u64("+5", &v), "sign accepted");
+}
+
+static void test_table_module_order(void)
+{
+	struct cow_table t;
+	char *text;
+	const char *hdr = procs_header("state gen tgid pid ppid start_ns birth initiator_remote exit_ns fork_ns",
+				       " comm");
+	char row[4096];
+
+	snprintf(row, sizeof(row), "%s",
+		 procs_row("live 7 100 101 1 5000 fork 0 0 1234", 10, " bash"));
+	text = join(hdr, row, "");
+	CHECK(!cow_table_parse(text, &t), "parse failed: %s", t.err);
+	CHECK(t.nr == 1, "%zu rows, want 1", t.nr);
+	if (t.nr == 1) {
+		const struct cow_row *r = &t.rows[0];
+
+		CHECK(!strcmp(r->state, "live"), "state '%s'", r->state);
+		CHECK(r->gen == 7 && r->tgid == 100 && r->pid == 101 && r->ppid == 1,
+		      "ids %llu %lld %lld %lld", (unsigned long long)r->gen, (long long)r->tgid,
+		      (long long)r->pid, (long long)r->ppid);
+		CHECK(r->start_ns == 5000 && !strcmp(r->birth, "fork"), "start/birth");
+		CHECK(r->has_fork_ns && r->fork_ns == 1234, "fork_ns");
+		CHECK(r->has_exit_ns && r->exit_ns == 0, "exit_ns");
+		for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
+			CHECK(r->c.have[i] && r->c.val[i] == 10 + (uint64_t)i, "counter %s = %llu",
+			      cow_counter_info[i].name, (unsigned long long)r->c.val[i]);
+		CHECK(!strcmp(r->comm, "bash"), "comm '%s'", r->comm);
+	}
+	CHECK(t.skipped == 0, "%zu skipped", t.skipped);
+	cow_table_free(&t);
+	free(text);
+}
+
+static void test_table_by_name(void)
+{
+	/* Reordered columns, an unknown one, most counters missing. */
+	const char *text =
+		"comm_len_hint cow_copies tgid future state ppid gen start_ns cow_reuses comm\n"
+		"9 42 300 xyz exited 299 8 777 5 my  worker thread  \n"
+		"\n"
+		"1 43 301 abc live 300 9 778 6 x\n";
+	struct cow_table t;
+
+	CHECK(!cow_table_parse(text, &t), "parse failed: %s", t.err);
+	CHECK(t.nr == 2, "%zu rows, want 2", t.nr);
+	CHECK(t.have[COWSTAT_cow_copies] && t.have[COWSTAT_cow_reuses] && !t.have[COWSTAT_forks],
+	      "header counters");
+	CHECK(!t.has_exit_ns && !t.has_fork_ns, "optional columns absent");
+	if (t.nr == 2) {
+		const struct cow_row *r = &t.rows[0];
+
+		CHECK(r->tgid == 300 && r->pid == 300 && r->ppid == 299 && r->gen == 8, "ids");
+		CHECK(r->c.val[COWSTAT_cow_copies] == 42 && r->c.val[COWSTAT_cow_reuses] == 5,
+		      "counters");
+		CHECK(!r->c.have[COWSTAT_forks], "forks should be missing");
+		CHECK(!strcmp(r->comm, "my  worker thread"), "comm with spaces '%s'", r->comm);
+		CHECK(!strcmp(t.rows[1].comm, "x"), "second comm '%s'", t.rows[1].comm);
+	}
+	cow_table_free(&t);
+}
+
+static void test_table_garbage(void)
+{
+	const char *text =
+		"state gen tgid ppid start_ns cow_copies comm\r\n"
+		"live 1 10 1 100 18446744073709551615 ok\r\n"
+		"live 2 11 1 100 18446744073709551616 overflow\r\n"
+		"this is not a row at all but has enough words\r\n"
+		"live 3 12\r\n"
+		"live 4 -5 1 100 1 negative\r\n"
+		"live 5 2147483648 1 100 1 pid-too-big\r\n"
+		"exited 6 13 1 100 7 last\r\n";
+	struct cow_table t;
+
+	CHECK(!cow_table_parse(text, &t), "parse failed: %s", t.err);
+	CHECK(t.nr == 2, "%zu rows, want 2", t.nr);
+	CHECK(t.skipped == 5, "%zu skipped, want 5", t.skipped);
+	if (t.nr == 2) {
+		CHECK(t.rows[0].c.val[COWSTAT_cow_copies] == UINT64_MAX, "UINT64_MAX value");
+		CHECK(!strcmp(t.rows[0].comm, "ok"), "CR left in comm '%s'", t.rows[0].comm);
+		CHECK(t.rows[1].gen == 6 && !strcmp(t.rows[1].comm, "last"), "last row");
+	}
+	cow_table_free(&t);
+}
+
+static void test_table_errors(void)
+{
+	struct cow_table t;
+
+	CHECK(cow_table_parse("", &t) && strstr(t.err, "empty"), "empty: '%s'", t.err);
+	cow_table_free(&t);
+	CHECK(cow_table_parse("\n\n", &t) && strstr(t.err, "empty"), "blank: '%s'", t.err);
+	cow_table_free(&t);
+	CHECK(cow_table_parse("state gen pid ppid start_ns comm\nlive 1 2 1 5 x\n", &t) &&
+	      strstr(t.err, "tgid"), "missing tgid: '%s'", t.err);
+	cow_table_free(&t);
+	CHECK(cow_table_parse("1 2 3\n", &t) && strstr(t.err, "header"), "no header: '%s'", t.err);
+	cow_table_free(&t);
+	CHECK(cow_table_parse("state gen tgid tgid ppid start_ns comm\n", &t) &&
+	      strstr(t.err, "twice"), "duplicate: '%s'", t.err);
+	cow_table_free(&t);
+	CHECK(!cow_table_parse("state gen tgid ppid start_ns comm\n", &t) && t.nr == 0,
+	      "header only should parse to 0 rows");
+	cow_table_free(&t);
+	/* comm not last: it is one token, and longer rows are rejected. */
+	CHECK(!cow_table_parse("state comm gen tgid ppid start_ns\nlive a 1 2 1 5\nlive a b 1 2 1 5\n",
+			       &t) && t.nr == 1 && t.skipped == 1 && !strcmp(t.rows[0].comm, "a"),
+	      "comm in the middle");
+	cow_table_free(&t);
+}
+
+static void test_stats(void)
+{
+	struct cow_stats s;
+	uint64_t v = 0;
+
+	CHECK(!cow_stats_parse("forks 3\ncow_copies 18446744073709551615\nrecords_live 4\n"
+			       "garbage\nbad value\n\nrecords_dropped 0\nfork_ns 99\n", &s),
+	      "parse");
+	CHECK(s.c.have[COWSTAT_forks] && s.c.val[COWSTAT_forks] == 3, "forks");
+	CHECK(s.c.val[COWSTAT_cow_copies] == UINT64_MAX, "cow_copies");
+	CHECK(!s.c.have[COWSTAT_cow_reuses], "cow_reuses should be missing");
+	CHECK(cow_stats_extra(&s, "records_live", &v) && v == 4, "records_live");
+	CHECK(cow_stats_extra(&s, "fork_ns", &v) && v == 99, "fork_ns");
+	CHECK(!cow_stats_extra(&s, "nope", &v), "unknown extra");
+	CHECK(s.skipped == 2, "%zu skipped, want 2", s.skipped);
+}
+
+static void test_probes(void)
+{
+	struct cow_probes p;
+	const char *text =
+		"symbol state hits nmissed nmissed_reentry\n"
+		"copy_page_range ftrace 10 0 0\n"
+		"wp_page_copy failed(-2) 0 1 2\n"
+		"broken line\n"
+		"counter forks exact\n"
+		"counter cow_copies derived\n"
+		"counter cow_copies_pfn unavailable(not on this kernel, sorry)\n"
+		"counter future_counter exact\n"
+		"counter forks maybe\n";
+
+	CHECK(!cow_probes_parse(text, &p), "parse");
+	CHECK(p.nr == 2, "%zu probes", p.nr);
+	CHECK(!strcmp(p.probe[1].symbol, "wp_page_copy") && !strcmp(p.probe[1].state, "failed(-2)") &&
+	      p.probe[1].nmissed == 1 && p.probe[1].nmissed_reentry == 2, "second probe");
+	CHECK(p.cap[COWSTAT_forks] == CAP_EXACT, "forks exact");
+	CHECK(p.cap[COWSTAT_cow_copies] == CAP_DERIVED, "cow_copies derived");
+	CHECK(p.cap[COWSTAT_cow_copies_pfn] == CAP_UNAVAILABLE &&
+	      !strcmp(p.reason[COWSTAT_cow_copies_pfn], "not on this kernel, sorry"),
+	      "reason '%s'", p.reason[COWSTAT_cow_copies_pfn]);
+	CHECK(p.cap[COWSTAT_wp_faults] == CAP_UNKNOWN, "unlisted counter");
+	CHECK(p.skipped == 2, "%zu skipped, want 2", p.skipped);
+}
+
+static void test_latency(void)
+{
+	struct cow_latency l, before;
+
+	CHECK(!cow_latency_parse("1 2 3\nhist fork_copy\n1024 2047 3\n8192 16383 1\n"
+				 "hist wp_copy\n512 1023 10\nbad\n1024 2047 x\n9 1 1\n", &l), "parse");
+	CHECK(l.nr == 2, "%zu hists", l.nr);
+	CHECK(l.skipped == 4, "%zu skipped, want 4", l.skipped);
+	CHECK(l.h[0].nr == 2 && l.h[0].b[1].lo == 8192 && l.h[0].b[1].count == 1, "fork_copy");
+	CHECK(!strcmp(l.h[1].name, "wp_copy") && l.h[1].nr == 1, "wp_copy");
+	cow_latency_parse("hist fork_copy\n1024 2047 1\n8192 16383 1\n", &before);
+	cow_latency_delta(&l, &before);
+	CHECK(l.h[0].nr == 1 && l.h[0].b[0].lo == 1024 && l.h[0].b[0].count == 2,
+	      "delta keeps only buckets that grew");
+	CHECK(l.h[1].nr == 1 && l.h[1].b[0].count == 10, "delta of a hist absent before");
+}
+
+static void test_version(void)
+{
+	char v[64];
+	int f = 0;
+
+	CHECK(!cow_version_parse("cowstat 0.3-rc1 format 1\n", v, sizeof(v), &f) &&
+	      !strcmp(v, "0.3-rc1") && f == 1, "good version");
+	CHECK(cow_version_parse("cowstat 0.3 fmt 1\n", v, sizeof(v), &f), "bad keyword");
+	CHECK(cow_version_parse("", v, sizeof(v), &f), "empty");
+	CHECK(cow_version_parse("cowstat 1 format x", v, sizeof(v), &f), "bad number");
+}
+
+static void test_hist_render(void)
+{
+	struct cow_hist h = { .name = "wp_copy", .nr = 3 };
+	struct capture c;
+	const char *out;
+	const char *want =
+		"wp_copy\n"
+		"    nsecs      : count      distribution\n"
+		"  512 -> 1023  : 10         |**                                      |\n"
+		" 1024 -> 2047  : 160        |****************************************|\n"
+		" 2048 -> 4095  : 0          |                                        |\n"
+		" 4096 -> 8191  : 1          |*                                       |\n";
+
+	h.b[0] = (struct cow_bucket){ 1024, 2047, 160 };
+	h.b[1] = (struct cow_bucket){ 512, 1023, 10 };
+	h.b[2] = (struct cow_bucket){ 4096, 8191, 1 };
+	cow_hist_print(cap_open(&c), &h);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, want), "got:\n%s", out);
+	free(c.buf);
+
+	h.nr = 0;
+	cow_hist_print(cap_open(&c), &h);
+	out = cap_close(&c);
+	CHECK(strstr(out, "(no events)"), "empty hist: %s", out);
+	free(c.buf);
+}
+
+static void test_json_escape(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "nl\ntab\tcr\r", "\"nl\\ntab\\tcr\\r\"" },
+		{ "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "bad\xff\xc3", "\"bad\\u00ff\\u00c3\"" },
+		{ "over\xc0\xaf", "\"over\\u00c0\\u00af\"" },
+		{ "", "\"\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct capture c;
+		const char *out;
+
+		json_write_string(cap_open(&c), cases[i].in);
+		out = cap_close(&c);
+		CHECK(!strcmp(out, cases[i].out), "case %zu: got %s want %s", i, out, cases[i].out);
+		free(c.buf);
+	}
+}
+
+static void test_json_document(void)
+{
+	struct capture c;
+	struct json j;
+	const char *out;
+	const char *want =
+		"{\n"
+		"  \"a\": 1,\n"
+		"  \"empty\": {},\n"
+		"  \"list\": [\n"
+		"    \"x\",\n"
+		"    null,\n"
+		"    true\n"
+		"  ],\n"
+		"  \"neg\": -3\n"
+		"}\n";
+
+	json_init(&j, cap_open(&c));
+	json_object_begin(&j, NULL);
+	json_u64(&j, "a", 1);
+	json_object_begin(&j, "empty");
+	json_object_end(&j);
+	json_array_begin(&j, "list");
+	json_str(&j, NULL, "x");
+	json_null(&j, NULL);
+	json_bool(&j, NULL, true);
+	json_array_end(&j);
+	json_i64(&j, "neg", -3);
+	json_object_end(&j);
+	json_finish(&j);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, want), "got:\n%s", out);
+	free(c.buf);
+}
+
+static void test_formatters(void)
+{
+	char b[32];
+
+	cow_fmt_bytes(b, sizeof(b), 0, true);
+	CHECK(!strcmp(b, "0"), "0 -> %s", b);
+	cow_fmt_bytes(b, sizeof(b), 4096, true);
+	CHECK(!strcmp(b, "4.0K"), "4096 -> %s", b);
+	cow_fmt_bytes(b, sizeof(b), 64ULL << 20, false);
+	CHECK(!strcmp(b, "64.0 MiB"), "64M -> %s", b);
+	cow_fmt_bytes(b, sizeof(b), UINT64_MAX, false);
+	CHECK(!strcmp(b, "16.0 EiB"), "max -> %s", b);
+	cow_fmt_duration(b, sizeof(b), 999);
+	CHECK(!strcmp(b, "999ns"), "999 -> %s", b);
+	cow_fmt_duration(b, sizeof(b), 2100000);
+	CHECK(!strcmp(b, "2.1ms"), "2.1ms -> %s", b);
+	cow_fmt_duration(b, sizeof(b), 2000000000);
+	CHECK(!strcmp(b, "2.00s"), "2s -> %s", b);
+}
+
+static void test_tab(void)
+{
+	struct cow_tab t;
+	struct capture c;
+	char (*row)[TAB_CELL];
+	const char *out;
+	const char *want =
+		"  PID  COMM         COPIES\n"
+		"    1  init              5\n"
+		"12345  a long name  123456\n";
+
+	tab_init(&t, 3);
+	tab_left(&t, 1);
+	row = tab_row(&t);
+	strcpy(row[0], "PID");
+	strcpy(row[1], "COMM");
+	strcpy(row[2], "COPIES");
+	row = tab_row(&t);
+	strcpy(row[0], "1");
+	strcpy(row[1], "init");
+	strcpy(row[2], "5");
+	row = tab_row(&t);
+	strcpy(row[0], "12345");
+	strcpy(row[1], "a long name");
+	strcpy(row[2], "123456");
+	tab_print(cap_open(&c), &t, "");
+	out = cap_close(&c);
+	CHECK(!strcmp(out, want), "got:\n%s", out);
+	free(c.buf);
+	tab_free(&t);
+}
+
+/* A process tree: leader 100 (two records: before and after exec), its
+ * child 200, grandchild 300, a pid-reused 100 from long ago, an unrelated
+ * 400, and a child 500 of the leader born before the attach. */
+static const char *tree =
+	"state gen tgid ppid start_ns exit_ns cow_copies cow_reuses comm\n"
+	"exited 1 100 1 10 20 99 0 old-100\n"
+	"exited 10 100 50 1000 0 3 0 cowtrace\n"
+	"live 11 100 50 1000 0 16 4 python3\n"
+	"exited 12 200 100 2000 3000 16384 0 python3\n"
+	"exited 13 300 200 2500 2600 1 0 worker\n"
+	"live 14 400 1 2100 0 7 7 unrelated\n"
+	"live 15 500 100 1500 0 2 2 early\n"
+	"live 16 600 300 2700 0 1 1 orphan-late\n";
+
+static void test_members(void)
+{
+	struct cow_table t;
+	bool member[16];
+	pid_t leader = 100;
+
+	CHECK(!cow_table_parse(tree, &t), "parse: %s", t.err);
+	cow_select_members(&t, &leader, 1, 1200, 0, member);
+	CHECK(!member[0], "the old process with a reused pid is not a member");
+	CHECK(member[1] && member[2], "both records of the leader");
+	CHECK(member[3] && member[4], "child and grandchild");
+	CHECK(!member[5], "unrelated process");
+	CHECK(member[6], "child 500 (since 0)");
+	CHECK(!member[7], "a child forked after its parent 300 exited (pid reuse)");
+	/* Attach: only descendants born after the group started. */
+	cow_select_members(&t, &leader, 1, 1800, 1800, member);
+	CHECK(member[1] && member[2] && member[3] && member[4], "attach members");
+	CHECK(!member[6], "child born before the attach");
+	cow_table_free(&t);
+}
+
+static void test_procs_build(void)
+{
+	struct cow_table t, base;
+	struct cow_proc *p;
+	bool member[16];
+	pid_t leader = 100;
+	size_t n;
+
+	cow_table_parse(tree, &t);
+	cow_table_parse("state gen tgid ppid start_ns cow_copies cow_reuses comm\n"
+			"live 10 100 50 1000 3 0 cowtrace\n", &base);
+	cow_select_members(&t, &leader, 1, 1200, 0, member);
+	p = cow_procs_build(&t, member, &base, &n);
+	CHECK(n == 4, "%zu processes, want 4", n);
+	if (n == 4) {
+		CHECK(p[0].tgid == 100 && p[0].nr_records == 2, "leader first with 2 records");
+		CHECK(!strcmp(p[0].comm, "python3"), "leader named after exec: %s", p[0].comm);
+		CHECK(p[0].c.val[COWSTAT_cow_copies] == 16, "baseline subtracted: %llu",
+		      (unsigned long long)p[0].c.val[COWSTAT_cow_copies]);
+		CHECK(p[0].live, "leader live");
+		CHECK(p[1].tgid == 500 && p[2].tgid == 200 && p[3].tgid == 300, "start order");
+		CHECK(p[2].c.val[COWSTAT_cow_copies] == 16384 && !p[2].live, "child");
+		CHECK(p[2].has_exit_ns && p[2].exit_ns == 3000, "child exit_ns");
+		CHECK(!p[2].has_fork_ns, "no fork_ns column");
+	}
+	free(p);
+	cow_table_free(&t);
+	cow_table_free(&base);
+}
+
+static struct cow_report sample_report(struct cow_table *groups_text_out)
+{
+	static pid_t leader = 100;
+	static char *argv[] = { "python3", "cow64.py", NULL };
+	struct cow_report r = { .mode = "run", .argv = argv, .exit_code = 0 };
+	struct cow_table t;
+	bool member[16];
+
+	(void)groups_text_out;
+	cow_table_parse(tree, &t);
+	cow_select_members(&t, &leader, 1, 1200, 0, member);
+	r.procs = cow_procs_build(&t, member, NULL, &r.nr_procs);
+	cow_table_free(&t);
+	cow_table_parse("state gen tgid ppid start_ns fork_ns cow_copies cow_copies_zero cow_reuses comm\n"
+			"active 3 100 50 1000 2100000 16404 0 6 python3\n", &r.groups);
+	r.total = r.groups.rows[0].c;
+	r.total_fork_ns = 2100000;
+	r.has_total_fork_ns = true;
+	r.total_from_groups = true;
+	r.leaders = &leader;
+	r.nr_leaders = 1;
+	r.start_ns = 1000;
+	r.end_ns = 5000000000ULL;
+	r.modver = "0.1";
+	snprintf(r.kernel, sizeof(r.kernel), "test");
+	return r;
+}
+
+static void test_report_text(void)
+{
+	struct cow_report r = sample_report(NULL);
+	struct capture c;
+	const char *out;
+
+	cow_report_print_text(cap_open(&c), &r, false);
+	out = cap_close(&c);
+	CHECK(strstr(out, "cowtrace: python3 cow64.py: exited with status 0 after 5.00s\n"),
+	      "header line:\n%s", out);
+	CHECK(strstr(out, "4 processes in the track group"), "process count");
+	/* Columns are right-aligned: the child's copies end where the header does. */
+	const char *hdr = strstr(out, "  PID  COMM");
+	const char *child = strstr(out, "\n  200  python3");
+	CHECK(hdr && child, "write-fault table rows missing:\n%s", out);
+	if (hdr && child) {
+		const char *h_end = strstr(hdr, "COPIES") + strlen("COPIES");
+		const char *v_end = strstr(child, "16384") + strlen("16384");
+
+		CHECK(h_end - hdr == v_end - (child + 1), "COPIES column misaligned:\n%s", out);
+	}
+	CHECK(strstr(out, "\n  cow_copies" "               " "16404  64.1 MiB  COW copies installed"),
+	      "total cow_copies line:\n%s", out);
+	CHECK(strstr(out, "\n  fork_ns" "                  " "2.1ms"), "fork_ns line");
+	CHECK(strstr(out, "(1 counters are zero; --all lists them)"), "zero note");
+	CHECK(!strstr(out, "cow_copies_zero "), "zero counters hidden without --all");
+	free(c.buf);
+	cow_report_print_text(cap_open(&c), &r, true);
+	out = cap_close(&c);
+	CHECK(strstr(out, "\n  cow_copies_zero" "              " "0") &&
+	      strstr(out, "\n  forks" "                        " "-"),
+	      "--all lists zeros, '-' for counters the module did not print:\n%s", out);
+	free(c.buf);
+	cow_report_free(&r);
+}
+
+static const char *json_dir;
+
+static void test_report_json(void)
+{
+	struct cow_report r = sample_report(NULL);
+	struct capture c;
+	const char *out;
+	char path[4096];
+	FILE *f;
+
+	/* comm as awkward as a process can make it */
+	snprintf(r.procs[3].comm, sizeof(r.procs[3].comm), "we\"ird\\ \x01\xff\t");
+	cow_report_print_json(cap_open(&c), &r);
+	out = cap_close(&c);
+	CHECK(strstr(out, "\"cow_copies\": 16404"), "total cow_copies");
+	CHECK(strstr(out, "\"forks\": null"), "missing counter as null");
+	CHECK(strstr(out, "\"comm\": \"we\\\"ird\\\\ \\u0001\\u00ff\\t\""), "escaped comm");
+	CHECK(strstr(out, "\"exit_status\": 0") && strstr(out, "\"signal\": null"), "exit");
+	CHECK(out[strlen(out) - 1] == '\n' && out[0] == '{', "one document");
+	if (json_dir) {
+		snprintf(path, sizeof(path), "%s/report.json", json_dir);
+		f = fopen(path, "w");
+		if (f) {
+			fputs(out, f);
+			fclose(f);
+		}
+	}
+	free(c.buf);
+	cow_report_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+	json_dir = argc > 1 ? argv[1] : NULL;
+	run("counter_units", test_units);
+	run("parse_u64", test_parse_u64);
+	run("table_module_order", test_table_module_order);
+	run("table_by_name", test_table_by_name);
+	run("table_garbage", test_table_garbage);
+	run("table_errors", test_table_errors);
+	run("stats", test_stats);
+	run("probes", test_probes);
+	run("latency", test_latency);
+	run("version", test_version);
+	run("hist_render", test_hist_render);
+	run("json_escape", test_json_escape);
+	run("json_document", test_json_document);
+	run("formatters", test_formatters);
+	run("tab_align", test_tab);
+	run("members", test_members);
+	run("procs_build", test_procs_build);
+	run("report_text", test_report_text);
+	run("report_json", test_report_json);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
