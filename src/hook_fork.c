@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fork side.
+ *
+ * copy_process (kretprobe): the outer context of one fork; at its return
+ *   the child task has its final pid/tgid (during copy_page_range they are
+ *   still the parent's), so the child's record is bound there.
+ * copy_page_range (kretprobe): one VMA; what fork shared is the delta of
+ *   the child mm's counters across the call, since nothing else touches
+ *   the child mm during its own fork.
+ * copy_huge_pmd (kretprobe): a THP PMD shared when it returns 0 and the
+ *   child gained a whole THP of anonymous pages.
+ * Pinned pages copied eagerly show up as anon installs into the child
+ * while the copy_page_range context is open (hook_fault.c, hook_huge.c).
+ */
+
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include "compat.h"
+#include "glue.h"
+
+int cowstat_copy_process_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct kernel_clone_args *args =
+		(void *)regs_get_kernel_argument(regs, 3);
+	struct cowstat_fork_ctx *ctx = (void *)ri->data;
+
+	cowstat_hit(COWSTAT_P_COPY_PROCESS);
+	/* Threads, vfork and kernel threads do not copy an mm. */
+	if ((args->flags & CLONE_VM) || !current->mm ||
+	    (current->flags & PF_KTHREAD))
+		return 1;
+	ctx->gen0 = cowstat_gen_now();
+	ctx->copy_ns = 0;
+	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_process_entry);
+
+int cowstat_copy_process_ret(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct task_struct *p = (void *)regs_return_value(regs);
+	struct cowstat_fork_ctx *ctx = (void *)ri->data;
+	struct cowstat_event ev = { };
+	struct cowstat_rec *parent, *child;
+	struct cowstat_ident id;
+
+	if (ctx->in_tct)
+		cowstat_tct_leave(COWSTAT_TCT_FORK);
+	if (IS_ERR_OR_NULL(p) || !p->mm)
+		return 0;
+
+	/* The child cannot run before wake_up_new_task(): p is stable. */
+	parent = cowstat_rec_of_mm(current->mm);
+	cowstat_ident_of(p, &id);
+	child = cowstat_rec_fresh(p->mm, COWSTAT_BIRTH_FORK, &id, parent,
+				  ctx->gen0);
+	if (child)
+		cowstat_rec_bind(&cowstat_state, child, COWSTAT_BIRTH_FORK,
+				 &id, parent ? READ_ONCE(parent->groups) : 0);
+
+	cowstat_incs_add(&ev.incs, COWSTAT_forks, 1);
+	cowstat_account(&cowstat_state, parent, &ev);
+	cowstat_account_fork_ns(&cowstat_state, parent, ctx->copy_ns);
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_process_ret);
+
+static void cowstat_snapshot(struct cowstat_vma_ctx *ctx, struct mm_struct *mm)
+{
+	ctx->anon0 = cowstat_mm_rss(mm, MM_ANONPAGES);
+	ctx->file0 = cowstat_mm_rss(mm, MM_FILEPAGES);
+	ctx->shmem0 = cowstat_mm_rss(mm, MM_SHMEMPAGES);
+	ctx->swap0 = cowstat_mm_rss(mm, MM_SWAPENTS);
+	ctx->pt0 = mm_pgtables_bytes(mm);
+	ctx->huge0 = cowstat_mm_hugetlb(mm);
+}
+
+static void cowstat_charge_fork(struct mm_struct *child_mm,
+				const struct cowstat_vma_ctx *ctx,
+				const struct cowstat_fork_vma *f)
+{
+	struct cowstat_event ev = {
+		.has_addr = true,
+		.start = ctx->start,
+		.end = ctx->end,
+	};
+
+	cowstat_classify_fork_vma(f, &ev.incs);
+	cowstat_account(&cowstat_state, cowstat_rec_find(&cowstat_state,
+							 child_mm), &ev);
+}
+
+int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
+				  struct pt_regs *regs)
+{
+	struct vm_area_struct *dst_vma =
+		(void *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *src_vma =
+		(void *)regs_get_kernel_argument(regs, 1);
+	struct cowstat_vma_ctx *ctx = (void *)ri->data;
+	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
+	struct mm_struct *dst_mm = dst_vma->vm_mm;
+
+	cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
+	/* The child's record exists from its first VMA on. */
+	cowstat_rec_fresh(dst_mm, COWSTAT_BIRTH_FORK, NULL,
+			  cowstat_rec_find(&cowstat_state, src_vma->vm_mm),
+			  fork ? fork->gen0 : 0);
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->dst_mm = dst_mm;
+	ctx->start = src_vma->vm_start;
+	ctx->end = src_vma->vm_end;
+	if (!cowstat_vma_needs_copy(dst_vma, src_vma)) {
+		/* Nothing will be copied: charge the skip, skip the return. */
+		cowstat_charge_fork(dst_mm, ctx, &ctx->f);
+		return 1;
+	}
+	ctx->f.copied = true;
+	ctx->f.page_size = PAGE_SIZE;
+	ctx->f.hugetlb = is_vm_hugetlb_page(src_vma);
+#ifdef CONFIG_HUGETLB_PAGE
+	if (ctx->f.hugetlb)
+		ctx->f.huge_pages = pages_per_huge_page(hstate_vma(src_vma));
+#endif
+	cowstat_snapshot(ctx, dst_mm);
+	ctx->t0 = cowstat_now();
+	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_VMA, ctx);
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_page_range_entry);
+
+int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct cowstat_vma_ctx *ctx = (void *)ri->data;
+	struct mm_struct *mm = ctx->dst_mm;
+	struct cowstat_fork_ctx *fork;
+	u64 dt = cowstat_now() - ctx->t0;
+
+	if (ctx->in_tct)
+		cowstat_tct_leave(COWSTAT_TCT_VMA);
+	ctx->f.d_anon = cowstat_mm_rss(mm, MM_ANONPAGES) - ctx->anon0;
+	ctx->f.d_file = cowstat_mm_rss(mm, MM_FILEPAGES) - ctx->file0;
+	ctx->f.d_shmem = cowstat_mm_rss(mm, MM_SHMEMPAGES) - ctx->shmem0;
+	ctx->f.d_swap = cowstat_mm_rss(mm, MM_SWAPENTS) - ctx->swap0;
+	ctx->f.d_pt_bytes = mm_pgtables_bytes(mm) - ctx->pt0;
+	ctx->f.d_hugetlb = cowstat_mm_hugetlb(mm) - ctx->huge0;
+	cowstat_charge_fork(mm, ctx, &ctx->f);
+
+	fork = cowstat_tct_find(COWSTAT_TCT_FORK);
+	if (fork)
+		fork->copy_ns += dt;
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_page_range_ret);
+
+/* copy_huge_pmd(dst_mm, src_mm, dst_pmd, src_pmd, addr, dst_vma, src_vma) */
+int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct cowstat_thp_copy *c = (void *)ri->data;
+
+	cowstat_hit(COWSTAT_P_COPY_HUGE_PMD);
+	c->dst_mm = (void *)regs_get_kernel_argument(regs, 0);
+	c->anon0 = cowstat_mm_rss(c->dst_mm, MM_ANONPAGES);
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_huge_pmd_entry);
+
+int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct cowstat_thp_copy *c = (void *)ri->data;
+	struct cowstat_vma_ctx *vma;
+
+	if (regs_return_value(regs))
+		return 0;
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	/*
+	 * 0 also covers the huge zero PMD (no rss) and file THPs (nothing
+	 * copied): only a whole THP of anon pages is a shared THP.
+	 */
+	if (cowstat_mm_rss(c->dst_mm, MM_ANONPAGES) - c->anon0 != HPAGE_PMD_NR)
+		return 0;
+#endif
+	vma = cowstat_tct_find(COWSTAT_TCT_VMA);
+	if (vma && vma->dst_mm == c->dst_mm)
+		vma->f.thp++;
+	else
+		cowstat_health_inc(&cowstat_state,
+				   COWSTAT_H_events_uncorrelated);
+	return 0;
+}
+NOKPROBE_SYMBOL(cowstat_copy_huge_pmd_ret);

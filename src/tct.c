@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Task-context table: which outer invocation (copy_process,
+ * copy_page_range, a write-protect fault) a task is inside right now, so
+ * that a nested marker probe (an anon install, a move, a reuse) can be
+ * charged to it.  Per-CPU state would be wrong: the task may sleep and
+ * migrate between the outer entry and the nested hit.
+ *
+ * A fixed array of slots, found by hashing the task pointer and probing a
+ * short window.  A task claims one slot with cmpxchg the first time it
+ * enters an outer context and frees it when it leaves the last one.  Only
+ * the owning task reads or writes its slot's contexts, so they need no
+ * lock; other tasks only ever compare the task pointer.  No allocation,
+ * no lock, bounded work.
+ */
+
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "glue.h"
+
+#define COWSTAT_TCT_WINDOW 8
+
+struct cowstat_tct_slot {
+	const void *key;
+	void *ctx[COWSTAT_TCT_KINDS];
+};
+
+static struct cowstat_tct_slot *cowstat_tct;
+static unsigned int cowstat_tct_bits;
+
+int cowstat_tct_init(unsigned int slots)
+{
+	cowstat_tct_bits = ilog2(roundup_pow_of_two(max(slots, 64U)));
+	cowstat_tct = vzalloc(array_size(1UL << cowstat_tct_bits,
+					 sizeof(*cowstat_tct)));
+	return cowstat_tct ? 0 : -ENOMEM;
+}
+
+void cowstat_tct_exit(void)
+{
+	vfree(cowstat_tct);
+	cowstat_tct = NULL;
+}
+
+static struct cowstat_tct_slot *cowstat_tct_at(unsigned long h, unsigned int i)
+{
+	return &cowstat_tct[(h + i) & ((1UL << cowstat_tct_bits) - 1)];
+}
+
+static struct cowstat_tct_slot *cowstat_tct_own(const void *key)
+{
+	unsigned long h = hash_ptr((void *)key, cowstat_tct_bits);
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
+		struct cowstat_tct_slot *s = cowstat_tct_at(h, i);
+
+		if (READ_ONCE(s->key) == key)
+			return s;
+	}
+	return NULL;
+}
+
+bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
+			   void *ctx)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+	unsigned long h;
+	unsigned int i;
+
+	if (s) {
+		s->ctx[kind] = ctx;
+		return true;
+	}
+	h = hash_ptr((void *)key, cowstat_tct_bits);
+	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
+		s = cowstat_tct_at(h, i);
+		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key)) {
+			s->ctx[kind] = ctx;
+			return true;
+		}
+	}
+	atomic64_inc(&cowstat_state.health[COWSTAT_H_tct_full]);
+	return false;
+}
+
+void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+
+	return s ? s->ctx[kind] : NULL;
+}
+
+void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+	unsigned int k;
+
+	if (!s)
+		return;
+	s->ctx[kind] = NULL;
+	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
+		if (s->ctx[k])
+			return;
+	/* Contexts are cleared before another task may claim the slot. */
+	smp_store_release(&s->key, NULL);
+}
