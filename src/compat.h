@@ -99,6 +99,23 @@ static inline bool cowstat_wp_shared(const struct vm_area_struct *vma)
 #endif
 }
 
+/*
+ * Does a write to a shared VMA go through page_mkwrite (a page) or
+ * pfn_mkwrite (no struct page) and then finish_mkwrite_fault?  Same in 6.1
+ * and 6.12.
+ */
+static inline bool cowstat_has_mkwrite(const struct vm_area_struct *vma,
+				       enum cowstat_page_kind kind)
+{
+	const struct vm_operations_struct *ops = vma->vm_ops;
+
+	if (!ops)
+		return false;
+	if (kind == COWSTAT_PAGE_ZERO || kind == COWSTAT_PAGE_PFN)
+		return ops->pfn_mkwrite;
+	return ops->page_mkwrite;
+}
+
 /* 6.1 answers FAULT_FLAG_UNSHARE on a non-anonymous page with nothing. */
 static inline bool cowstat_unshare_noop(enum cowstat_page_kind kind)
 {

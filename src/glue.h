@@ -32,7 +32,6 @@ enum cowstat_probe_id {
 	COWSTAT_P_DO_WP_PAGE,
 	COWSTAT_P_INSTALL,
 	COWSTAT_P_MOVE,
-	COWSTAT_P_REUSE,
 	COWSTAT_P_MKWRITE,
 	COWSTAT_P_UFFD,
 	COWSTAT_P_HUGE_WP,
@@ -240,7 +239,6 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 			   struct pt_regs *regs);
 int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs);
-int cowstat_reuse_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs);
 

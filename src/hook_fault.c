@@ -9,12 +9,15 @@
  * its own (it is inlined into do_wp_page on 6.12):
  *   anon install (page_/folio_add_new_anon_rmap)  a copy was installed
  *   move (page_/folio_move_anon_rmap)              reuse after sharing ended
- *   wp_page_reuse                                  reuse of an exclusive
- *                                                  page, or a shared write
  *   finish_mkwrite_fault (kretprobe) returning 0   shared write through
  *                                                  page_mkwrite (it holds
  *                                                  an inlined wp_page_reuse)
  *   handle_userfault                               userfaultfd-wp trap
+ *
+ * wp_page_reuse itself is declared inline, hence notrace, so it could
+ * only get an int3 probe; it is not needed: the reuse of an exclusive
+ * page, and of a shared page without mkwrite, is decided under the page
+ * table lock do_wp_page is entered with, so the entry state tells.
  *
  * The anon install probe also serves fork (an install into the child while
  * copy_page_range runs is an eager copy of a pinned page) and do_cow_fault
@@ -46,6 +49,7 @@ int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 	ctx->wp.unshare_noop = ctx->wp.unshare &&
 			       cowstat_unshare_noop(ctx->wp.kind);
 	ctx->wp.shared = cowstat_wp_shared(vma);
+	ctx->wp.has_mkwrite = cowstat_has_mkwrite(vma, ctx->wp.kind);
 	ctx->t0 = cowstat_now();
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
@@ -200,21 +204,6 @@ int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 NOKPROBE_SYMBOL(cowstat_move_pre);
-
-/* wp_page_reuse(vmf[, folio]) */
-int cowstat_reuse_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
-
-	cowstat_hit(COWSTAT_P_REUSE);
-	if (f && f->kind == COWSTAT_FAULT_WP)
-		f->wp.reuses++;
-	else
-		cowstat_health_inc(&cowstat_state,
-				   COWSTAT_H_events_uncorrelated);
-	return 0;
-}
-NOKPROBE_SYMBOL(cowstat_reuse_pre);
 
 /* finish_mkwrite_fault(vmf[, folio]): 0 is a reuse, NOPAGE a lost race. */
 int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)

@@ -50,7 +50,6 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_INSTALL] = KPROBE(COWSTAT_SYM_INSTALL,
 		cowstat_install_pre),
 	[COWSTAT_P_MOVE] = KPROBE(COWSTAT_SYM_MOVE, cowstat_move_pre),
-	[COWSTAT_P_REUSE] = KPROBE("wp_page_reuse", cowstat_reuse_pre),
 	[COWSTAT_P_MKWRITE] = KRETPROBE("finish_mkwrite_fault",
 		NULL, cowstat_mkwrite_ret, long, COWSTAT_MAXACTIVE),
 	[COWSTAT_P_UFFD] = KPROBE("handle_userfault", cowstat_uffd_pre),
@@ -72,8 +71,7 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 #define P(x) BIT(COWSTAT_P_##x)
 
 /* Probes every write-protect outcome depends on, by handler. */
-#define WP_ALL	(P(DO_WP_PAGE) | P(INSTALL) | P(MOVE) | P(REUSE) |	\
-		 P(MKWRITE) | P(UFFD))
+#define WP_ALL	(P(DO_WP_PAGE) | P(INSTALL) | P(MOVE) | P(MKWRITE) | P(UFFD))
 #define THP_ALL	(P(HUGE_WP) | P(PMD_MKWRITE) | P(MOVE))
 #define HTLB_ALL (P(HUGETLB_FAULT) | P(HUGETLB_WP) | P(HUGETLB_INSTALL) | \
 		  P(MOVE) | P(HUGETLB_ALLOC) | P(UFFD))
@@ -114,11 +112,11 @@ static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
 	[COWSTAT_cow_copies_pfn] = { WP_ALL },
 	[COWSTAT_cow_copies_unshare] = { WP_ALL },
 	[COWSTAT_cow_at_fault] = { P(INSTALL) },
-	[COWSTAT_cow_reuses] = { WP_ALL },
+	[COWSTAT_cow_reuses] = { WP_ALL, true },
 	[COWSTAT_cow_reuses_moved] = { WP_ALL },
-	[COWSTAT_cow_reuses_exclusive] = { WP_ALL },
+	[COWSTAT_cow_reuses_exclusive] = { WP_ALL, true },
 	[COWSTAT_unshare_kept] = { WP_ALL | THP_ALL | HTLB_ALL, true },
-	[COWSTAT_shared_writes] = { WP_ALL | HTLB_ALL },
+	[COWSTAT_shared_writes] = { WP_ALL | HTLB_ALL, true },
 	[COWSTAT_thp_reuses] = { THP_ALL },
 	[COWSTAT_thp_splits] = { THP_ALL },
 	[COWSTAT_hugetlb_copies] = { HTLB_ALL },

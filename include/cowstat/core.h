@@ -579,9 +579,18 @@ enum cowstat_outcome {
  * @unshare_noop: this kernel answers an unshare of this (non-anonymous)
  *            page with nothing (6.1); from 6.2 it copies
  * @shared:   the VMA is a shared mapping
+ * @has_mkwrite: the shared VMA has a page_mkwrite (pfn_mkwrite for a page
+ *            without struct page) handler, so its reuse goes through
+ *            finish_mkwrite_fault; without one do_wp_page reuses the page
+ *            under the page table lock it entered with, so it cannot fail
  * @installs: new anonymous pages installed into this mm during the call
  * @moves:    anon pages made exclusive (*_move_anon_rmap) during the call
- * @reuses:   wp_page_reuse calls during the call
+ * @reuses:   wp_page_reuse calls seen during the call.  wp_page_reuse is
+ *            declared inline (hence notrace) in 6.1 and 6.12, so the glue
+ *            does not probe it and leaves this 0: an exclusive anonymous
+ *            page (@exclusive) or a shared VMA without mkwrite is reused
+ *            without a marker, decided under the page table lock held
+ *            since entry
  * @mkwrite_ok:     finish_mkwrite_fault calls that returned 0 (reuse)
  * @mkwrite_raced:  finish_mkwrite_fault calls that returned NOPAGE
  * @uffd:     handle_userfault calls during the call
@@ -593,6 +602,7 @@ struct cowstat_wp_fault {
 	bool unshare;
 	bool unshare_noop;
 	bool shared;
+	bool has_mkwrite;
 	unsigned int installs;
 	unsigned int moves;
 	unsigned int reuses;

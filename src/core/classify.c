@@ -122,7 +122,9 @@ enum cowstat_outcome cowstat_classify_wp(const struct cowstat_wp_fault *f,
 	}
 
 	if (f->shared) {
-		if (f->reuses || f->mkwrite_ok) {
+		if (f->reuses || f->mkwrite_ok ||
+		    (!f->has_mkwrite && !f->mkwrite_raced &&
+		     f->ret == COWSTAT_RET_OK)) {
 			cowstat_incs_add(out, COWSTAT_shared_writes, 1);
 			return COWSTAT_OUT_SHARED;
 		}
@@ -141,7 +143,13 @@ enum cowstat_outcome cowstat_classify_wp(const struct cowstat_wp_fault *f,
 		cowstat_incs_add(out, COWSTAT_cow_reuses_moved, 1);
 		return COWSTAT_OUT_REUSE;
 	}
-	if (f->reuses) {
+	/*
+	 * do_wp_page reuses a PageAnonExclusive page without dropping the
+	 * page table lock it was entered with: seen exclusive at entry means
+	 * reused.
+	 */
+	if (f->reuses || (f->kind == COWSTAT_PAGE_ANON && f->exclusive &&
+			  f->ret == COWSTAT_RET_OK)) {
 		cowstat_incs_add(out, COWSTAT_cow_reuses, 1);
 		cowstat_incs_add(out, COWSTAT_cow_reuses_exclusive, 1);
 		return COWSTAT_OUT_REUSE;
