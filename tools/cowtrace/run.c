@@ -6,7 +6,9 @@
  * exec itself, the dynamic loader's writes, early forks) would be lost.
  * So the child is forked first and waits on a pipe; the parent starts the
  * group for the child's PID and only then lets it go on to drop privileges
- * and exec.  A second pipe, close-on-exec, carries back the errno of a
+ * and exec.  The child first says it is ready, just before it blocks, so
+ * that the parent's snapshot of its record at the group's start cannot
+ * race with the child's own first writes after fork.  A second pipe, close-on-exec, carries back the errno of a
  * failed exec: EOF on it means COMMAND is running.
  */
 #include <errno.h>
@@ -46,18 +48,34 @@ static void __attribute__((noreturn)) child_fail(int fd, int stage)
 	_exit(stage == STAGE_EXEC && f.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
+/*
+ * Write to the stack below us now, so that blocking in read() later does
+ * not take a first (COW) fault on a deeper stack page after the snapshot.
+ */
+static void __attribute__((noinline)) touch_stack(void)
+{
+	volatile char buf[16384];
+
+	for (size_t i = 0; i < sizeof(buf); i += 64)
+		buf[i] = 0;
+}
+
 static void __attribute__((noreturn)) run_child(char **argv, const struct cow_user *u,
-						int go_fd, int fail_fd)
+						int ready_fd, int go_fd, int fail_fd)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE };
 	sigset_t none;
 	ssize_t n;
-	char c;
+	char c = 'r';
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	touch_stack();
+	if (write(ready_fd, &c, 1) != 1)
+		_exit(EXIT_RUNTIME);
+	close(ready_fd);
 
 	do
 		n = read(go_fd, &c, 1);
@@ -134,7 +152,8 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	struct sigaction sa = { .sa_handler = forward_signal };
 	bool have_stats, have_probes;
 	uint64_t group_gen;
-	int go[2], fail[2], status = 0, ret, err;
+	int ready[2], go[2], fail[2], status = 0, ret, err;
+	char c;
 	pid_t pid;
 	ssize_t n;
 
@@ -149,7 +168,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	have_stats = !src.ops->read_stats(&src, &st_before);
 	have_probes = !src.ops->read_probes(&src, &probes);
 
-	if (pipe2(go, O_CLOEXEC) || pipe2(fail, O_CLOEXEC)) {
+	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) || pipe2(fail, O_CLOEXEC)) {
 		cow_err("pipe: %s", strerror(errno));
 		cow_source_close(&src);
 		return EXIT_RUNTIME;
@@ -162,13 +181,27 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		return EXIT_RUNTIME;
 	}
 	if (pid == 0) {
+		close(ready[0]);
 		close(go[1]);
 		close(fail[0]);
-		run_child(argv, u, go[0], fail[1]);
+		run_child(argv, u, ready[1], go[0], fail[1]);
 	}
+	close(ready[1]);
 	close(go[0]);
 	close(fail[1]);
 	child_pid = pid;
+	do
+		n = read(ready[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n != 1) {
+		cow_err("the child for COMMAND died before it could run: free some memory and retry");
+		close(go[1]);
+		close(fail[0]);
+		wait_child(pid, &status);
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
 
 	r.start_ns = cow_boottime_ns();
 	err = src.ops->track_start(&src, pid, 0, 0);

@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cowtrace in a guest with the real module loaded:
+#   scripts/vm --kernel 6.1|6.12 --insmod -- tools/cowtrace/tests/vm-tests.sh
+# One "PASS cowtrace-vm/<name>" or "FAIL cowtrace-vm/<name>: <why>" line per
+# test, then "N passed, N failed"; exits non-zero on any failure.
+#
+# The numbers cowtrace prints are compared with what debugfs holds after the
+# run, record by record (the JSON names each process's records), so a test
+# fails on any difference, however small.
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+COWTRACE=$PWD/cowtrace
+DEBUGFS=/sys/kernel/debug/cowstat
+WORK=$(mktemp -d /tmp/cowtrace-vm.XXXXXX)
+trap 'rm -rf "$WORK"; tmux kill-server 2>/dev/null' EXIT
+
+passed=0
+failed=0
+pass() { echo "PASS cowtrace-vm/$1"; passed=$((passed + 1)); }
+fail() { echo "FAIL cowtrace-vm/$1: $2"; failed=$((failed + 1)); }
+
+run_cmd() {
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	out=$(cat "$WORK/out")
+	err=$(cat "$WORK/err")
+}
+
+check_error() {
+	local name=$1 want_rc=$2 text=$3
+	shift 3
+	run_cmd "$@"
+	if [ "$rc" != "$want_rc" ]; then
+		fail "$name" "exit $rc, want $want_rc (stderr: $err)"
+	elif [ "$(wc -l <"$WORK/err")" != 1 ]; then
+		fail "$name" "want one stderr line: $err"
+	elif [[ "$err" != "cowtrace: "*"$text"* ]]; then
+		fail "$name" "message '$err' lacks '$text'"
+	else
+		pass "$name"
+	fi
+}
+
+# No group may be left registered: `track` shows only its header.
+check_no_groups() {
+	local rows
+	rows=$(tail -n +2 "$DEBUGFS/track" | grep -c .)
+	[ "$rows" = 0 ] && pass "$1" || fail "$1" "$rows groups left: $(tail -n +2 "$DEBUGFS/track")"
+}
+
+# The acceptance workload of issue 5: 64 MiB written, fork, the child
+# rewrites every page.
+cat >"$WORK/cow64.py" <<'PY'
+import os
+b = bytearray(64 << 20)
+b[::4096] = b"p" * 16384
+pid = os.fork()
+if pid == 0:
+    b[::4096] = b"c" * 16384
+    os._exit(0)
+os.waitpid(pid, 0)
+PY
+
+# A tree: 3 children, each with 2 short-lived grandchildren that write
+# 64 pages each of a buffer shared from the top.
+cat >"$WORK/tree.py" <<'PY'
+import os
+b = bytearray(1 << 20)
+b[::4096] = b"t" * 256
+kids = []
+for i in range(3):
+    pid = os.fork()
+    if pid == 0:
+        for j in range(2):
+            g = os.fork()
+            if g == 0:
+                b[0:64 * 4096:4096] = b"g" * 64
+                os._exit(0)
+            os.waitpid(g, 0)
+        os._exit(0)
+    kids.append(pid)
+for pid in kids:
+    os.waitpid(pid, 0)
+PY
+
+# Compares a cowtrace JSON report with debugfs, record by record.
+cat >"$WORK/compare.py" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+lines = open("/sys/kernel/debug/cowstat/procs").read().splitlines()
+hdr = lines[0].split()
+recs = {}
+for line in lines[1:]:
+    f = line.split(" ", len(hdr) - 1)
+    d = dict(zip(hdr, f))
+    recs[int(d["gen"])] = d
+names = list(report["total"]["counters"])
+leader = report["leaders"][0]
+bad = []
+for p in report["processes"]:
+    missing = [g for g in p["records"] if g not in recs]
+    if missing:
+        bad.append("pid %d: records %s gone from procs" % (p["pid"], missing))
+        continue
+    for n in names:
+        want = sum(int(recs[g][n]) for g in p["records"])
+        got = p["counters"][n]
+        # The leader's first record existed before the group: cowtrace
+        # subtracts what it held then, so it may show less, never more.
+        if (p["pid"] != leader and got != want) or got > want:
+            bad.append("pid %d %s: cowtrace %s, debugfs %d" % (p["pid"], n, got, want))
+# The group's total is the sum of its members' rows.
+for n in names:
+    s = sum(p["counters"][n] for p in report["processes"])
+    if s != report["total"]["counters"][n]:
+        bad.append("total %s: group %d, processes %d" % (n, report["total"]["counters"][n], s))
+print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+PY
+
+# ---- status ----
+run_cmd "$COWTRACE" status
+[ $rc = 0 ] && grep -q '^module: *loaded: cowstat' <<<"$out" && grep -q "^kernel: *$(uname -r)" <<<"$out" &&
+	pass status || fail status "rc $rc: $out $err"
+run_cmd "$COWTRACE" status --json
+[ $rc = 0 ] && python3 -m json.tool <<<"$out" >/dev/null && pass status_json || fail status_json "rc $rc"
+run_cmd "$COWTRACE" status --selftest
+[ $rc = 0 ] && grep -q '^selftest: passed' <<<"$out" && pass selftest ||
+	fail selftest "rc $rc: $(tr '\n' '|' <<<"$out") $err"
+
+# ---- the acceptance check ----
+run_cmd "$COWTRACE" -- python3 "$WORK/cow64.py"
+child_copies=$(awk '/^Write faults/ {t = 1; next} t && $1 ~ /^[0-9]+$/ && n++ == 1 {print $4; exit}' <<<"$out")
+if [ $rc = 0 ] && [ "${child_copies:-0}" -ge 16384 ]; then
+	pass acceptance_cow64_text
+else
+	fail acceptance_cow64_text "rc $rc, child copies '${child_copies:-}': $out $err"
+fi
+run_cmd "$COWTRACE" --json -- python3 "$WORK/cow64.py"
+cp "$WORK/out" "$WORK/cow64.json"
+if [ $rc = 0 ] && python3 -m json.tool "$WORK/cow64.json" >/dev/null &&
+   python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+kids = [p for p in d["processes"] if p["ppid"] == d["leaders"][0]]
+assert len(kids) == 1 and kids[0]["counters"]["cow_copies"] >= 16384, kids
+assert kids[0]["counters"]["cow_copies_anon"] >= 16384
+assert d["exit_status"] == 0
+' "$WORK/cow64.json"; then
+	pass acceptance_cow64_json
+else
+	fail acceptance_cow64_json "rc $rc: $(head -c 300 "$WORK/cow64.json") $err"
+fi
+if msg=$(python3 "$WORK/compare.py" "$WORK/cow64.json"); then
+	pass cow64_equals_debugfs
+else
+	fail cow64_equals_debugfs "$msg"
+fi
+
+# ---- a tree with short-lived grandchildren ----
+run_cmd "$COWTRACE" --json -- python3 "$WORK/tree.py"
+cp "$WORK/out" "$WORK/tree.json"
+if [ $rc = 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+top = d["leaders"][0]
+procs = {p["pid"]: p for p in d["processes"]}
+kids = [p for p in procs.values() if p["ppid"] == top]
+grand = [p for p in procs.values() if p["ppid"] in {k["pid"] for k in kids}]
+assert len(procs) == 10, "%d processes" % len(procs)
+assert len(kids) == 3 and len(grand) == 6, (len(kids), len(grand))
+for g in grand:
+    assert g["state"] == "exited" and g["lifetime_ns"] is not None, g
+    assert g["counters"]["cow_copies_anon"] >= 64, g["counters"]["cow_copies_anon"]
+' "$WORK/tree.json"; then
+	pass tree_grandchildren
+else
+	fail tree_grandchildren "rc $rc: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([(p["pid"],p["ppid"]) for p in d["processes"]])' "$WORK/tree.json" 2>&1)"
+fi
+if msg=$(python3 "$WORK/compare.py" "$WORK/tree.json"); then
+	pass tree_equals_debugfs
+else
+	fail tree_equals_debugfs "$msg"
+fi
+
+# ---- exit status and user ----
+run_cmd "$COWTRACE" -- sh -c 'exit 7'
+[ $rc = 7 ] && pass exit_status || fail exit_status "rc $rc"
+run_cmd "$COWTRACE" -- sh -c 'kill -KILL $$'
+[ $rc = 137 ] && grep -q 'killed by signal 9' <<<"$out" && pass exit_signal || fail exit_signal "rc $rc"
+run_cmd "$COWTRACE" -u nobody -- id -u
+[ $rc = 0 ] && [ "$(head -n1 <<<"$out")" = "$(id -u nobody)" ] && pass run_as_user ||
+	fail run_as_user "rc $rc: $(head -n1 <<<"$out")"
+run_cmd env SUDO_UID="$(id -u nobody)" SUDO_GID="$(id -g nobody)" "$COWTRACE" -- id -u
+[ $rc = 0 ] && [ "$(head -n1 <<<"$out")" = "$(id -u nobody)" ] && pass run_sudo_default ||
+	fail run_sudo_default "rc $rc: $(head -n1 <<<"$out")"
+
+# ---- --hist ----
+run_cmd "$COWTRACE" --hist -- python3 "$WORK/cow64.py"
+if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$out"; then
+	pass hist
+else
+	fail hist "rc $rc: $(sed -n '/^Latency/,$p' <<<"$out")"
+fi
+
+# ---- attach ----
+sh -c 'sleep 1; python3 "$1"' sh "$WORK/cow64.py" &
+target=$!
+run_cmd timeout 120 "$COWTRACE" -p "$target" --json
+wait $target
+if [ $rc = 0 ] && python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert any(p["counters"]["cow_copies"] >= 16384 for p in d["processes"]), d["processes"]
+assert d["total"]["counters"]["cow_copies"] >= 16384
+' <<<"$out"; then
+	pass attach_descendants
+else
+	fail attach_descendants "rc $rc (124: did not stop when the processes exited): $(python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["leaders"], d["start_ns"], [(p["pid"], p["ppid"], p["comm"], p["records"], p["counters"]["cow_copies"]) for p in d["processes"]], d["notes"])
+' <<<"$out" 2>&1) procs: $(awk '{print $2, $3, $5, $6, $7, $NF}' "$DEBUGFS/procs" | tail -n 12 | tr '\n' '|')"
+fi
+sleep 30 &
+target=$!
+run_cmd "$COWTRACE" -p "$target" -i 0.5 -d 1.6
+kill $target
+[ $rc = 0 ] && [ "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' <<<"$out")" -ge 3 ] &&
+	grep -q "attached to PID $target" <<<"$out" && pass attach_interval ||
+	fail attach_interval "rc $rc: $out"
+
+# ---- top in a terminal ----
+(for _ in 1 2 3 4; do python3 "$WORK/cow64.py"; done) &
+load=$!
+tmux new-session -d -s top -x 200 -y 30 "$COWTRACE top -i 1 -c 5; echo top-exited-\$?; sleep 60"
+for _ in $(seq 150); do
+	tmux capture-pane -p -t top | grep -q top-exited && break
+	sleep 0.2
+done
+screen=$(tmux capture-pane -p -t top)
+tmux kill-session -t top
+wait $load
+if grep -q top-exited-0 <<<"$screen" && [ "$(grep -c 'cowtrace top' <<<"$screen")" = 1 ] &&
+   grep -Eq '^ *PID +PPID +COMM +COPIES/s' <<<"$screen"; then
+	pass top_tmux
+else
+	fail top_tmux "screen: $screen"
+fi
+# While the load runs, python3 is the busiest copier.
+(python3 "$WORK/cow64.py"; python3 "$WORK/cow64.py") &
+load=$!
+run_cmd "$COWTRACE" top -i 1 -c 3 -r 3
+wait $load
+if [ $rc = 0 ] && grep -A1 '^ *PID' <<<"$out" | grep -Eq '^ *[0-9]+ +[0-9]+ +python3 +[1-9]'; then
+	pass top_plain_busiest_first
+else
+	fail top_plain_busiest_first "rc $rc: $out"
+fi
+
+# ---- errors ----
+check_error err_not_found 127 "command not found" "$COWTRACE" -- /nonexistent/command
+check_error err_bad_option 2 "unknown option '--bogus'" "$COWTRACE" --bogus -- true
+check_error err_no_pid 1 "no process 2147483000" "$COWTRACE" -p 2147483000
+check_error err_not_root 1 "readable by root only" setpriv --reuid=nobody --regid=nogroup --clear-groups "$COWTRACE" -- true
+check_no_groups errors_leave_no_group
+
+# A SIGKILLed cowtrace: its group ends with its file.
+"$COWTRACE" -- sleep 30 >/dev/null 2>&1 &
+tracer=$!
+for _ in $(seq 50); do
+	[ "$(tail -n +2 "$DEBUGFS/track" | grep -c '^active')" -ge 1 ] && break
+	sleep 0.1
+done
+active=$(tail -n +2 "$DEBUGFS/track" | grep -c '^active')
+kill -KILL $tracer
+wait $tracer 2>/dev/null
+pkill -KILL -P $tracer 2>/dev/null
+sleep 0.2
+if [ "$active" -ge 1 ]; then
+	check_no_groups sigkill_leaves_no_group
+else
+	fail sigkill_leaves_no_group "the group never appeared in track"
+fi
+
+# debugfs not mounted, then the module not loaded (both restored after).
+if umount /sys/kernel/debug 2>/dev/null; then
+	check_error err_debugfs_not_mounted 1 "debugfs is not mounted at /sys/kernel/debug" "$COWTRACE" -- true
+	mount -t debugfs none /sys/kernel/debug
+else
+	fail err_debugfs_not_mounted "cannot unmount debugfs in the guest"
+fi
+ko=
+for k in "$PWD"/../../build/*/cowstat.ko; do
+	# The first match: build/<kernel>-<flavor> sorts before other builds.
+	[ -z "$ko" ] && modinfo -F vermagic "$k" 2>/dev/null | grep -q "^$(uname -r) " && ko=$k
+done
+if [ -n "$ko" ] && rmmod cowstat; then
+	check_error err_module_not_loaded 1 "load the module (insmod cowstat.ko)" "$COWTRACE" -- true
+	run_cmd "$COWTRACE" status
+	[ $rc = 1 ] && grep -q '^module: *not loaded' <<<"$out" && pass status_not_loaded ||
+		fail status_not_loaded "rc $rc: $out"
+	insmod "$ko" || fail reload_module "insmod $ko failed"
+else
+	fail err_module_not_loaded "cannot unload the module (ko '$ko')"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
