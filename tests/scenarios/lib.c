@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -973,6 +974,38 @@ void cs_expect_exit0(const char *who, pid_t pid)
 
 /* ---- quiet phases ---- */
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/*
+ * Maps every page of the program's read-only file mappings (text, rodata).
+ * Text is mapped on demand, so the first call of a function whose page is
+ * not mapped yet is a minor fault; fork does not copy these VMAs, so a
+ * child starts with none of them.
+ */
+static void populate_text(void)
+{
+	char *line, *next;
+
+	if (read_all("/proc/self/maps", iobuf, sizeof(iobuf)) < 0)
+		cs_die("read /proc/self/maps");
+	for (line = iobuf; line && *line; line = next) {
+		unsigned long s, e;
+		char perms[8];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) != 3)
+			continue;
+		if (perms[0] != 'r' || perms[1] == 'w' || !strchr(line, '/'))
+			continue;
+		if (madvise((void *)s, e - s, MADV_POPULATE_READ))
+			cs_die("MADV_POPULATE_READ %lx-%lx", s, e);
+	}
+}
+
 /* End of the [stack] VMA, from /proc/self/maps. */
 static uintptr_t stack_end(void)
 {
@@ -990,9 +1023,10 @@ static uintptr_t stack_end(void)
 }
 
 /*
- * Makes every page the harness touches in a measured phase exclusive: a
- * stack area below this frame (the callees), the frames above it up to the
- * top of the stack (main's locals), and the static buffers.  A page shared
+ * Makes every page the harness touches in a measured phase present and
+ * exclusive: the program's text, a stack area below this frame (the
+ * callees), the frames above it up to the top of the stack (main's
+ * locals), the static buffers, the TLS words the kernel writes.  A page shared
  * with a fork child would otherwise take a COW fault in the middle of a
  * phase and show up in the minflt or pgreuse delta.
  */
@@ -1003,6 +1037,7 @@ void cs_quiesce(void)
 	uintptr_t p, end;
 	size_t i;
 
+	populate_text();
 	for (i = 0; i < sizeof(stack); i += PAGE / 2)
 		stack[i] = 0;
 	end = stack_end();
@@ -1011,6 +1046,20 @@ void cs_quiesce(void)
 		volatile char *c = (volatile char *)p;
 
 		*c = *c;
+	}
+	/*
+	 * The kernel itself writes to this thread's rseq area (cpu_id) on the
+	 * way back to user mode after a preemption or migration: a COW fault
+	 * charged to whatever syscall was running.  Likewise errno.
+	 */
+	{
+		volatile char *tp = __builtin_thread_pointer();
+		volatile char *rs = tp + __rseq_offset;
+		volatile char *er = (volatile char *)&errno;
+
+		*tp = *tp;
+		*rs = *rs;
+		*er = *er;
 	}
 	memset(iobuf, 0, sizeof(iobuf));
 	memset(trackbuf, 0, sizeof(trackbuf));
