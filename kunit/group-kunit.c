@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite cowstat_group: track groups (src/core/group.c): a leader and
+ * every descendant born after the group started, optionally limited to an
+ * address range; ended by "-PID", freed when the owning file closes.
+ */
+
+#include <kunit/test.h>
+#include <linux/kernel.h>
+
+#include "util.h"
+
+/* Two open files of the track file: only their addresses matter. */
+static const int file_a, file_b;
+
+static s64 start(struct cowstat *cs, const void *owner, pid_t pid,
+		 unsigned int key, unsigned long lo, unsigned long hi)
+{
+	struct cowstat_track_cmd cmd = {
+		.pid = pid,
+		.has_range = lo < hi,
+		.start = lo,
+		.last = hi,
+	};
+	struct cowstat_ident leader = cowstat_kunit_ident(pid, 1, "leader");
+
+	return cowstat_group_start(cs, owner, &cmd, &leader,
+				   cowstat_kunit_key(key));
+}
+
+static struct cowstat_group *group_of(struct kunit *test,
+				      struct cowstat *cs, s64 gen)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_GT(test, gen, 0LL);
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++)
+		if (cs->groups[i].state != COWSTAT_GROUP_FREE &&
+		    cs->groups[i].gen == (u64)gen)
+			return &cs->groups[i];
+	KUNIT_FAIL(test, "no group has gen %lld", gen);
+	return NULL;
+}
+
+static u64 gcount(const struct cowstat_group *g, enum cowstat_counter id)
+{
+	return atomic64_read(&g->c.v[id]);
+}
+
+static void charge(struct cowstat *cs, struct cowstat_rec *rec,
+		   enum cowstat_counter id, unsigned long lo, unsigned long hi)
+{
+	struct cowstat_event ev = cowstat_kunit_event(id, 1, lo, hi);
+
+	rcu_read_lock();
+	cowstat_account(cs, rec, &ev);
+	rcu_read_unlock();
+}
+
+static struct cowstat_rec *find(struct cowstat *cs, unsigned int key)
+{
+	struct cowstat_rec *rec;
+
+	rcu_read_lock();
+	rec = cowstat_rec_find(cs, cowstat_kunit_key(key));
+	rcu_read_unlock();
+	return rec;
+}
+
+static void cowstat_group_start_leader_joins(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader;
+	struct cowstat_group *g;
+	s64 gen;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	gen = start(cs, &file_a, 100, 1, 0, 0);
+	g = group_of(test, cs, gen);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, g->state, (int)COWSTAT_GROUP_ACTIVE);
+	KUNIT_EXPECT_PTR_EQ(test, g->owner, (const void *)&file_a);
+	KUNIT_EXPECT_EQ(test, g->leader.tgid, 100);
+	KUNIT_EXPECT_FALSE(test, g->has_range);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 1U);
+	KUNIT_EXPECT_EQ(test, hweight_long(leader->groups), 1);
+	/* Group and record gens come from one source: never equal. */
+	KUNIT_EXPECT_NE(test, (u64)gen, leader->gen);
+
+	charge(cs, leader, COWSTAT_cow_copies, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 1ULL);
+}
+
+/* A leader that predates the module gets a record bound to it. */
+static void cowstat_group_start_unseen_leader(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *rec;
+	s64 gen;
+
+	gen = start(cs, &file_a, 555, 7, 0, 0);
+	KUNIT_EXPECT_GT(test, gen, 0LL);
+	rec = find(cs, 7);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->birth, (int)COWSTAT_BIRTH_SEEN);
+	KUNIT_EXPECT_TRUE(test, rec->bound);
+	KUNIT_EXPECT_EQ(test, rec->id.tgid, 555);
+	KUNIT_EXPECT_NE(test, rec->groups, 0UL);
+}
+
+static void cowstat_group_start_end_command(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_track_cmd cmd = { .end = true, .pid = 100 };
+	struct cowstat_ident leader = cowstat_kunit_ident(100, 1, "x");
+
+	KUNIT_EXPECT_EQ(test, cowstat_group_start(cs, &file_a, &cmd, &leader,
+						  cowstat_kunit_key(1)),
+			(s64)-EINVAL);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 0U);
+}
+
+/* interfaces.rst: -ENOSPC when no group slot is left. */
+static void cowstat_group_start_no_slot(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 64, 4);
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++)
+		KUNIT_EXPECT_GT(test, start(cs, &file_a, 100 + i, i, 0, 0),
+				0LL);
+	KUNIT_EXPECT_EQ(test, start(cs, &file_b, 999, 50, 0, 0),
+			(s64)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs),
+			(unsigned int)COWSTAT_MAX_GROUPS);
+
+	/* An ended group still holds its slot until its file closes. */
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+	KUNIT_EXPECT_EQ(test, start(cs, &file_b, 999, 50, 0, 0),
+			(s64)-ENOSPC);
+	cowstat_group_release(cs, &file_a);
+	KUNIT_EXPECT_GT(test, start(cs, &file_b, 999, 50, 0, 0), 0LL);
+}
+
+static void cowstat_group_start_table_full(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 1, 4);
+
+	cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	KUNIT_EXPECT_EQ(test, start(cs, &file_a, 200, 2, 0, 0),
+			(s64)-ENOMEM);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 0U);
+}
+
+/*
+ * The gen source past 2^63: a group's gen is still a positive id, never
+ * mistaken for an error code by the caller.
+ */
+static void cowstat_group_start_gen_wrap(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	s64 gen;
+
+	atomic64_set(&cs->next_gen, S64_MAX - 2);
+	gen = start(cs, &file_a, 100, 1, 0, 0);
+	KUNIT_EXPECT_GT(test, gen, 0LL);
+	gen = start(cs, &file_a, 101, 2, 0, 0);
+	KUNIT_EXPECT_GT(test, gen, 0LL);
+}
+
+/* Descendants born after the start join; processes born before do not. */
+static void cowstat_group_children_inherit(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader, *older, *child, *grandchild;
+	struct cowstat_group *g;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	older = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, leader);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	child = cowstat_kunit_rec(test, cs, 3, 102, COWSTAT_BIRTH_FORK, leader);
+	grandchild = cowstat_kunit_rec(test, cs, 4, 103, COWSTAT_BIRTH_FORK,
+				       child);
+
+	charge(cs, leader, COWSTAT_cow_copies, 0, 0);
+	charge(cs, child, COWSTAT_cow_copies, 0, 0);
+	charge(cs, grandchild, COWSTAT_cow_copies, 0, 0);
+	charge(cs, older, COWSTAT_cow_copies, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 3ULL);
+	KUNIT_EXPECT_EQ(test, older->groups, 0UL);
+	KUNIT_EXPECT_EQ(test, grandchild->groups, leader->groups);
+}
+
+/* The leader exits before its children: the group goes on counting them. */
+static void cowstat_group_leader_exits_first(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader, *child;
+	struct cowstat_group *g;
+	char *track, row[1024], field[16];
+	s64 gen;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	gen = start(cs, &file_a, 100, 1, 0, 0);
+	g = group_of(test, cs, gen);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	child = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, leader);
+	charge(cs, leader, COWSTAT_cow_copies, 0, 0);
+
+	rcu_read_lock();
+	KUNIT_ASSERT_TRUE(test, cowstat_rec_retire(cs, cowstat_kunit_key(1),
+						   10));
+	rcu_read_unlock();
+	charge(cs, child, COWSTAT_cow_copies, 0, 0);
+	charge(cs, child, COWSTAT_cow_reuses, 0, 0);
+
+	/* A grandchild forked after the leader died still joins. */
+	charge(cs, cowstat_kunit_rec(test, cs, 3, 102, COWSTAT_BIRTH_FORK,
+				     child), COWSTAT_cow_copies, 0, 0);
+
+	KUNIT_EXPECT_EQ(test, g->state, (int)COWSTAT_GROUP_ACTIVE);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 3ULL);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_reuses), 1ULL);
+
+	/* Its row still names the leader, and "-PID" still ends it. */
+	track = cowstat_kunit_show(test, cowstat_show_track, cs, 4096, NULL);
+	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(track, "tgid", "100",
+						       row, sizeof(row)));
+	KUNIT_ASSERT_TRUE(test, cowstat_kunit_field(track, row, "state",
+						    field, sizeof(field)));
+	KUNIT_EXPECT_STREQ(test, field, "active");
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+}
+
+struct range_case {
+	const char *desc;
+	unsigned long lo, hi;	/* event addresses; lo == hi: none */
+	bool counts;
+};
+
+static const struct range_case range_cases[] = {
+	{ "page at the start", 0x10000, 0x11000, true },
+	{ "page at the end", 0x1f000, 0x20000, true },
+	{ "whole range", 0x10000, 0x20000, true },
+	{ "page below", 0xf000, 0x10000, false },
+	{ "page at END (exclusive)", 0x20000, 0x21000, false },
+	{ "VMA straddling START", 0x8000, 0x18000, false },
+	{ "VMA straddling END", 0x18000, 0x28000, false },
+	{ "VMA around the range", 0x0, 0x100000, false },
+	{ "event without addresses", 0, 0, true },
+};
+
+static void range_case_desc(const struct range_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(range, range_cases, range_case_desc);
+
+/* "PID START END": only events inside [START, END) count in the group. */
+static void cowstat_account_group_range(struct kunit *test)
+{
+	const struct range_case *c = test->param_value;
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *rec;
+	struct cowstat_group *ranged, *whole;
+
+	rec = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	ranged = group_of(test, cs, start(cs, &file_a, 100, 1, 0x10000, 0x20000));
+	whole = group_of(test, cs, start(cs, &file_b, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, ranged);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	KUNIT_EXPECT_TRUE(test, ranged->has_range);
+	KUNIT_EXPECT_EQ(test, ranged->start, 0x10000UL);
+	KUNIT_EXPECT_EQ(test, ranged->end, 0x20000UL);
+
+	charge(cs, rec, COWSTAT_cow_copies, c->lo, c->hi);
+	KUNIT_EXPECT_EQ(test, gcount(ranged, COWSTAT_cow_copies),
+			c->counts ? 1ULL : 0ULL);
+	/* The record, the totals and an unranged group count everything. */
+	KUNIT_EXPECT_EQ(test, gcount(whole, COWSTAT_cow_copies), 1ULL);
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&rec->c.v[COWSTAT_cow_copies]),
+			1ULL);
+	KUNIT_EXPECT_EQ(test,
+			(u64)atomic64_read(&cs->totals.v[COWSTAT_cow_copies]),
+			1ULL);
+}
+
+/* "-PID": the group stops counting, keeps its numbers and its slot. */
+static void cowstat_group_end_freezes(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader, *child;
+	struct cowstat_group *g;
+	u64 ns = 0;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	child = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, leader);
+	charge(cs, child, COWSTAT_cow_copies, 0, 0);
+
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+	KUNIT_EXPECT_EQ(test, g->state, (int)COWSTAT_GROUP_ENDED);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 1U);
+	KUNIT_EXPECT_EQ(test, leader->groups, 0UL);
+	KUNIT_EXPECT_EQ(test, child->groups, 0UL);
+
+	charge(cs, child, COWSTAT_cow_copies, 0, 0);
+	charge(cs, cowstat_kunit_rec(test, cs, 3, 102, COWSTAT_BIRTH_FORK,
+				     child), COWSTAT_cow_copies, 0, 0);
+	rcu_read_lock();
+	cowstat_account_fork_ns(cs, leader, 1000);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 1ULL);
+	ns = atomic64_read(&g->fork_ns);
+	KUNIT_EXPECT_EQ(test, ns, 0ULL);
+	/* Ending twice ends nothing more. */
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 0);
+}
+
+/* Only the owner's groups, and only those of that leader, end. */
+static void cowstat_group_end_owner_and_leader(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_group *a1, *a1_again, *a2, *b1;
+
+	a1 = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	a1_again = group_of(test, cs, start(cs, &file_a, 100, 1, 0x1000, 0x2000));
+	a2 = group_of(test, cs, start(cs, &file_a, 200, 2, 0, 0));
+	b1 = group_of(test, cs, start(cs, &file_b, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, a1);
+	KUNIT_ASSERT_NOT_NULL(test, a1_again);
+	KUNIT_ASSERT_NOT_NULL(test, a2);
+	KUNIT_ASSERT_NOT_NULL(test, b1);
+
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_b, 200), 0);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 300), 0);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 2);
+	KUNIT_EXPECT_EQ(test, a1->state, (int)COWSTAT_GROUP_ENDED);
+	KUNIT_EXPECT_EQ(test, a1_again->state, (int)COWSTAT_GROUP_ENDED);
+	KUNIT_EXPECT_EQ(test, a2->state, (int)COWSTAT_GROUP_ACTIVE);
+	KUNIT_EXPECT_EQ(test, b1->state, (int)COWSTAT_GROUP_ACTIVE);
+
+	/* b1 shares the leader's record and still counts. */
+	charge(cs, find(cs, 1), COWSTAT_cow_reuses, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(b1, COWSTAT_cow_reuses), 1ULL);
+	KUNIT_EXPECT_EQ(test, gcount(a1, COWSTAT_cow_reuses), 0ULL);
+}
+
+/*
+ * Closing the file frees its groups; a new group in a freed slot starts
+ * from nothing, with none of the old group's members.
+ */
+static void cowstat_group_release_frees_slots(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *old_member;
+	struct cowstat_group *g, *kept;
+	unsigned int slot;
+	s64 gen;
+
+	old_member = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN,
+				       NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	kept = group_of(test, cs, start(cs, &file_b, 200, 2, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_ASSERT_NOT_NULL(test, kept);
+	slot = g - cs->groups;
+	charge(cs, old_member, COWSTAT_cow_copies, 0, 0);
+
+	cowstat_group_release(cs, &file_a);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 1U);
+	KUNIT_EXPECT_EQ(test, g->state, (int)COWSTAT_GROUP_FREE);
+	KUNIT_EXPECT_EQ(test, old_member->groups, 0UL);
+	KUNIT_EXPECT_EQ(test, kept->state, (int)COWSTAT_GROUP_ACTIVE);
+
+	gen = start(cs, &file_b, 300, 3, 0, 0);
+	g = group_of(test, cs, gen);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, (unsigned int)(g - cs->groups), slot);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 0ULL);
+	charge(cs, old_member, COWSTAT_cow_copies, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 0ULL);
+
+	/* Releasing a file with no groups changes nothing. */
+	cowstat_group_release(cs, &file_a);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 2U);
+}
+
+/* An exec image keeps the active groups of the image it replaced. */
+static void cowstat_rec_bind_exec_keeps_groups(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_ident id = cowstat_kunit_ident(101, 100, "newprog");
+	struct cowstat_rec *old, *exec;
+	struct cowstat_group *active, *ended;
+	unsigned long old_groups;
+
+	old = cowstat_kunit_rec(test, cs, 1, 101, COWSTAT_BIRTH_FORK, NULL);
+	active = group_of(test, cs, start(cs, &file_a, 101, 1, 0, 0));
+	ended = group_of(test, cs, start(cs, &file_b, 101, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, active);
+	KUNIT_ASSERT_NOT_NULL(test, ended);
+	old_groups = old->groups;
+	KUNIT_EXPECT_EQ(test, hweight_long(old_groups), 2);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_b, 101), 1);
+
+	/* The glue read the old bits before the end: bind must drop it. */
+	rcu_read_lock();
+	exec = cowstat_rec_get(cs, cowstat_kunit_key(2), COWSTAT_BIRTH_EXEC,
+			       NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, exec);
+	cowstat_rec_bind(cs, exec, COWSTAT_BIRTH_EXEC, &id, old_groups);
+	cowstat_rec_retire(cs, cowstat_kunit_key(1), 5);
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_EQ(test, exec->groups, BIT(active - cs->groups));
+	charge(cs, exec, COWSTAT_shared_writes, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(active, COWSTAT_shared_writes), 1ULL);
+	KUNIT_EXPECT_EQ(test, gcount(ended, COWSTAT_shared_writes), 0ULL);
+}
+
+static void cowstat_account_fork_ns_groups(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader, *other;
+	struct cowstat_group *g;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	other = cowstat_kunit_rec(test, cs, 2, 200, COWSTAT_BIRTH_SEEN, NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	rcu_read_lock();
+	cowstat_account_fork_ns(cs, leader, 700);
+	cowstat_account_fork_ns(cs, other, 50);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&g->fork_ns), 700ULL);
+}
+
+static void cowstat_nr_groups_counts_active_and_ended(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 0U);
+	KUNIT_EXPECT_GT(test, start(cs, &file_a, 100, 1, 0, 0), 0LL);
+	KUNIT_EXPECT_GT(test, start(cs, &file_a, 200, 2, 0, 0), 0LL);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 2U);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 2U);
+	cowstat_group_release(cs, &file_a);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 0U);
+}
+
+static struct kunit_case cowstat_group_cases[] = {
+	KUNIT_CASE(cowstat_group_start_leader_joins),
+	KUNIT_CASE(cowstat_group_start_unseen_leader),
+	KUNIT_CASE(cowstat_group_start_end_command),
+	KUNIT_CASE(cowstat_group_start_no_slot),
+	KUNIT_CASE(cowstat_group_start_table_full),
+	KUNIT_CASE(cowstat_group_start_gen_wrap),
+	KUNIT_CASE(cowstat_group_children_inherit),
+	KUNIT_CASE(cowstat_group_leader_exits_first),
+	KUNIT_CASE_PARAM(cowstat_account_group_range, range_gen_params),
+	KUNIT_CASE(cowstat_group_end_freezes),
+	KUNIT_CASE(cowstat_group_end_owner_and_leader),
+	KUNIT_CASE(cowstat_group_release_frees_slots),
+	KUNIT_CASE(cowstat_rec_bind_exec_keeps_groups),
+	KUNIT_CASE(cowstat_account_fork_ns_groups),
+	KUNIT_CASE(cowstat_nr_groups_counts_active_and_ended),
+	{}
+};
+
+static struct kunit_suite cowstat_group_suite = {
+	.name = "cowstat_group",
+	.test_cases = cowstat_group_cases,
+};
+
+kunit_test_suite(cowstat_group_suite);
