@@ -2,11 +2,12 @@
 /*
  * Kernel-version differences, in one place.
  *
- * Verified against Debian 6.1.192 and 6.12.95 (see
- * Documentation/design.rst); versions in between follow upstream history
- * and are only as good as that.  A symbol that does not exist on the
- * running kernel fails to register, which makes its counters unavailable:
- * a wrong guess here is visible, never a silently wrong count.
+ * The COWSTAT_HAVE_* macros come from Kbuild, which looks for each feature
+ * in the headers the module is built against instead of trusting version
+ * numbers.  Verified against Debian 6.1.192 and 6.12.95 (see
+ * Documentation/design.rst).  A symbol that does not exist on the running
+ * kernel fails to register, which makes its counters unavailable: a wrong
+ * guess here is visible, never a silently wrong count.
  */
 #ifndef _COWSTAT_COMPAT_H
 #define _COWSTAT_COMPAT_H
@@ -17,36 +18,35 @@
 #include <linux/page-flags.h>
 #include <linux/pgtable.h>
 #include <linux/userfaultfd_k.h>
-#include <linux/version.h>
 
 #include <cowstat/core.h>
 
 /* Anonymous page installed into a page table: folio API since 6.3. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-#define COWSTAT_SYM_INSTALL		"page_add_new_anon_rmap"
-#else
+#ifdef COWSTAT_HAVE_FOLIO_INSTALL
 #define COWSTAT_SYM_INSTALL		"folio_add_new_anon_rmap"
+#else
+#define COWSTAT_SYM_INSTALL		"page_add_new_anon_rmap"
 #endif
 
 /* Anonymous page made exclusive to a VMA: folio API since 6.7. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
-#define COWSTAT_SYM_MOVE		"page_move_anon_rmap"
-#else
+#ifdef COWSTAT_HAVE_FOLIO_MOVE
 #define COWSTAT_SYM_MOVE		"folio_move_anon_rmap"
+#else
+#define COWSTAT_SYM_MOVE		"page_move_anon_rmap"
 #endif
 
 /* Anonymous hugetlb page installed: renamed in 6.8. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
-#define COWSTAT_SYM_HUGETLB_INSTALL	"hugepage_add_new_anon_rmap"
-#else
+#ifdef COWSTAT_HAVE_HUGETLB_FOLIO_INSTALL
 #define COWSTAT_SYM_HUGETLB_INSTALL	"hugetlb_add_new_anon_rmap"
+#else
+#define COWSTAT_SYM_HUGETLB_INSTALL	"hugepage_add_new_anon_rmap"
 #endif
 
 /* hugetlb page allocation for a fault: folio API since 6.4. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
-#define COWSTAT_SYM_HUGETLB_ALLOC	"alloc_huge_page"
-#else
+#ifdef COWSTAT_HAVE_HUGETLB_FOLIO_ALLOC
 #define COWSTAT_SYM_HUGETLB_ALLOC	"alloc_hugetlb_folio"
+#else
+#define COWSTAT_SYM_HUGETLB_ALLOC	"alloc_huge_page"
 #endif
 
 /*
@@ -57,10 +57,10 @@
  */
 static inline s64 cowstat_mm_rss(struct mm_struct *mm, int member)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-	return atomic_long_read(&mm->rss_stat.count[member]);
-#else
+#ifdef COWSTAT_HAVE_PERCPU_RSS
 	return percpu_counter_sum(&mm->rss_stat[member]);
+#else
+	return atomic_long_read(&mm->rss_stat.count[member]);
 #endif
 }
 
@@ -91,7 +91,7 @@ static inline bool cowstat_vma_needs_copy(struct vm_area_struct *dst_vma,
  */
 static inline bool cowstat_wp_shared(const struct vm_area_struct *vma)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#ifdef COWSTAT_HAVE_VM_FAULT_WRITE
 	return (vma->vm_flags & (VM_WRITE | VM_SHARED)) ==
 	       (VM_WRITE | VM_SHARED);
 #else
@@ -119,7 +119,7 @@ static inline bool cowstat_has_mkwrite(const struct vm_area_struct *vma,
 /* 6.1 answers FAULT_FLAG_UNSHARE on a non-anonymous page with nothing. */
 static inline bool cowstat_unshare_noop(enum cowstat_page_kind kind)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#ifdef COWSTAT_HAVE_VM_FAULT_WRITE
 	return kind == COWSTAT_PAGE_ZERO || kind == COWSTAT_PAGE_FILE ||
 	       kind == COWSTAT_PAGE_PFN;
 #else

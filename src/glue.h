@@ -207,6 +207,12 @@ void cowstat_charge_fault(struct mm_struct *mm, unsigned long address,
 			  struct cowstat_incs *incs);
 u64 cowstat_gen_now(void);
 
+/* The vm_fault_t a fault handler returned (in a kretprobe handler). */
+static inline vm_fault_t cowstat_fault_retval(struct pt_regs *regs)
+{
+	return (__force vm_fault_t)regs_return_value(regs);
+}
+
 static inline u64 cowstat_now(void)
 {
 	return ktime_get_mono_fast_ns();

@@ -54,6 +54,7 @@ int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_do_wp_page_entry);
 
 static const enum cowstat_hist_id cowstat_wp_hist[] = {
@@ -80,7 +81,7 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 		return 0;
 	}
 	cowstat_tct_leave(COWSTAT_TCT_FAULT);
-	ctx->wp.ret = cowstat_fault_ret(regs_return_value(regs));
+	ctx->wp.ret = cowstat_fault_ret(cowstat_fault_retval(regs));
 	o = cowstat_classify_wp(&ctx->wp, &incs);
 	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
 	if (o < ARRAY_SIZE(cowstat_wp_hist) && cowstat_wp_hist[o])
@@ -88,6 +89,7 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 	cowstat_hist_add(&cowstat_state.hist[h], dt);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_do_wp_page_ret);
 
 /*
@@ -175,6 +177,7 @@ int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
 	cowstat_charge_fault(mm, addr, &incs);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_install_pre);
 
 /* page_move_anon_rmap(page, vma) / folio_move_anon_rmap(folio, vma) */
@@ -203,13 +206,14 @@ int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_move_pre);
 
 /* finish_mkwrite_fault(vmf[, folio]): 0 is a reuse, NOPAGE a lost race. */
 int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
-	vm_fault_t ret = regs_return_value(regs);
+	vm_fault_t ret = cowstat_fault_retval(regs);
 
 	cowstat_hit(COWSTAT_P_MKWRITE);
 	if (!f || f->kind != COWSTAT_FAULT_WP) {
@@ -223,6 +227,7 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		f->wp.mkwrite_raced++;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_mkwrite_ret);
 
 /* handle_userfault(vmf, reason): counts only inside a write fault. */
@@ -239,4 +244,5 @@ int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs)
 		f->huge.uffd++;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_uffd_pre);

@@ -42,6 +42,7 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_process_entry);
 
 int cowstat_copy_process_ret(struct kretprobe_instance *ri,
@@ -72,6 +73,7 @@ int cowstat_copy_process_ret(struct kretprobe_instance *ri,
 	cowstat_account_fork_ns(&cowstat_state, parent, ctx->copy_ns);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_process_ret);
 
 static void cowstat_snapshot(struct cowstat_vma_ctx *ctx, struct mm_struct *mm)
@@ -137,6 +139,7 @@ int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_VMA, ctx);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_page_range_entry);
 
 int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
@@ -162,6 +165,7 @@ int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
 		fork->copy_ns += dt;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_page_range_ret);
 
 /* copy_huge_pmd(dst_mm, src_mm, dst_pmd, src_pmd, addr, dst_vma, src_vma) */
@@ -175,6 +179,7 @@ int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
 	c->anon0 = cowstat_mm_rss(c->dst_mm, MM_ANONPAGES);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_huge_pmd_entry);
 
 int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
@@ -201,4 +206,5 @@ int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
 				   COWSTAT_H_events_uncorrelated);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_copy_huge_pmd_ret);

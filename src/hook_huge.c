@@ -39,12 +39,13 @@ int cowstat_huge_wp_entry(struct kretprobe_instance *ri,
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_huge_wp_entry);
 
 int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
-	vm_fault_t ret = regs_return_value(regs);
+	vm_fault_t ret = cowstat_fault_retval(regs);
 	struct cowstat_incs incs = { };
 
 	if (!ctx->in_tct) {
@@ -61,6 +62,7 @@ int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 			 cowstat_now() - ctx->t0);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_huge_wp_ret);
 
 /* pmdp_set_access_flags(vma, address, pmdp, entry, dirty) */
@@ -74,6 +76,7 @@ int cowstat_pmd_mkwrite_pre(struct kprobe *p, struct pt_regs *regs)
 		f->thp.mkwrites++;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_pmd_mkwrite_pre);
 
 /* hugetlb_fault(mm, vma, address, flags) */
@@ -99,6 +102,7 @@ int cowstat_hugetlb_fault_entry(struct kretprobe_instance *ri,
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_hugetlb_fault_entry);
 
 int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
@@ -113,7 +117,7 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 		return 0;
 	}
 	cowstat_tct_leave(COWSTAT_TCT_FAULT);
-	ctx->huge.ret = cowstat_fault_ret(regs_return_value(regs));
+	ctx->huge.ret = cowstat_fault_ret(cowstat_fault_retval(regs));
 	if (cowstat_classify_hugetlb(&ctx->huge, &incs) == COWSTAT_OUT_NONE)
 		return 0;
 	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
@@ -121,6 +125,7 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 			 cowstat_now() - ctx->t0);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_hugetlb_fault_ret);
 
 /* hugetlb_wp: presence only, its arguments differ between 6.12.y. */
@@ -136,6 +141,7 @@ int cowstat_hugetlb_wp_pre(struct kprobe *p, struct pt_regs *regs)
 				   COWSTAT_H_events_uncorrelated);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_hugetlb_wp_pre);
 
 /* hugepage_/hugetlb_add_new_anon_rmap(page or folio, vma, address) */
@@ -160,6 +166,7 @@ int cowstat_hugetlb_install_pre(struct kprobe *p, struct pt_regs *regs)
 		v->f.eager_huge++;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_hugetlb_install_pre);
 
 /* alloc_huge_page / alloc_hugetlb_folio(vma, addr, avoid_reserve) */
@@ -172,4 +179,5 @@ int cowstat_hugetlb_alloc_pre(struct kprobe *p, struct pt_regs *regs)
 		f->huge.allocs++;
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_hugetlb_alloc_pre);

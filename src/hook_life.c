@@ -28,6 +28,7 @@ int cowstat_exit_mmap_pre(struct kprobe *p, struct pt_regs *regs)
 	cowstat_rec_retire(&cowstat_state, mm, ktime_get_boot_fast_ns());
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_exit_mmap_pre);
 
 int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -40,6 +41,7 @@ int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ctx->gen0 = cowstat_gen_now();
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_exec_entry);
 
 int cowstat_exec_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -58,4 +60,5 @@ int cowstat_exec_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 				 ctx->groups);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(cowstat_exec_ret);

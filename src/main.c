@@ -61,7 +61,7 @@ static int __init cowstat_module_init(void)
 	if (!cowstat_records_enabled)
 		pr_warn("exit_mmap not hooked: per-process records disabled, totals only\n");
 	if (strict && !cowstat_strict_ok()) {
-		ret = -ENOENT;
+		ret = -EOPNOTSUPP;
 		goto out_probes;
 	}
 	ret = cowstat_debugfs_init();

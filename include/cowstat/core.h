@@ -294,26 +294,33 @@ struct cowstat_group {
 /* The instance                                                        */
 /* ------------------------------------------------------------------ */
 
-/*
- * Health counters: the module's own bookkeeping, printed after the counters
- * in the stats file.  COWSTAT_HEALTH(name, meaning).
- */
-#define COWSTAT_HEALTH(C)						\
-	C(records_dropped, "new mms not recorded: max_records reached")	\
-	C(records_stale_replaced, "live records replaced by a new mm at the same key") \
-	C(events_unrecorded, "events counted in the totals only (no record)") \
-	C(events_uncorrelated, "nested probe hits with no outer context") \
-	C(tct_full, "outer contexts lost: task-context table full")
-
 /**
- * enum cowstat_health_id - indexes struct cowstat.health
+ * enum cowstat_health_id - the module's own bookkeeping, printed after the
+ * counters in the stats file under these names (cowstat_health_name())
+ * @COWSTAT_H_records_dropped: new mms not recorded: max_records reached
+ * @COWSTAT_H_records_stale_replaced: live records replaced by a new mm at
+ *	the same key (an exit the module did not see)
+ * @COWSTAT_H_events_unrecorded: events counted in the totals only (no
+ *	record for their mm)
+ * @COWSTAT_H_events_uncorrelated: nested probe hits with no outer context
+ * @COWSTAT_H_tct_full: outer contexts lost: task-context table full
+ * @COWSTAT_NR_HEALTH: number of health counters
  */
 enum cowstat_health_id {
-#define COWSTAT_HEALTH_ENUM(name, meaning) COWSTAT_H_##name,
-	COWSTAT_HEALTH(COWSTAT_HEALTH_ENUM)
-#undef COWSTAT_HEALTH_ENUM
+	COWSTAT_H_records_dropped,
+	COWSTAT_H_records_stale_replaced,
+	COWSTAT_H_events_unrecorded,
+	COWSTAT_H_events_uncorrelated,
+	COWSTAT_H_tct_full,
 	COWSTAT_NR_HEALTH
 };
+
+/**
+ * cowstat_health_name() - stats key of a health counter
+ * @id: health counter
+ * Return: e.g. "records_dropped", or NULL when @id is out of range.
+ */
+const char *cowstat_health_name(enum cowstat_health_id id);
 
 /**
  * struct cowstat - all state of one cowstat instance

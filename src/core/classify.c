@@ -11,11 +11,12 @@
 
 #include <linux/errno.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 
 #include <cowstat/core.h>
 
 static const char *const cowstat_counter_names[] = {
-#define COWSTAT_NAME(name, side, meaning) #name,
+#define COWSTAT_NAME(name, side, meaning) __stringify(name),
 	COWSTAT_COUNTERS(COWSTAT_NAME)
 #undef COWSTAT_NAME
 };

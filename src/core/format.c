@@ -130,13 +130,23 @@ void cowstat_show_version(struct seq_file *m)
 		   COWSTAT_FORMAT);
 }
 
+static const char *const cowstat_health_names[COWSTAT_NR_HEALTH] = {
+	[COWSTAT_H_records_dropped] = "records_dropped",
+	[COWSTAT_H_records_stale_replaced] = "records_stale_replaced",
+	[COWSTAT_H_events_unrecorded] = "events_unrecorded",
+	[COWSTAT_H_events_uncorrelated] = "events_uncorrelated",
+	[COWSTAT_H_tct_full] = "tct_full",
+};
+
+const char *cowstat_health_name(enum cowstat_health_id id)
+{
+	if ((unsigned int)id >= COWSTAT_NR_HEALTH)
+		return NULL;
+	return cowstat_health_names[id];
+}
+
 void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 {
-	static const char *const health_names[] = {
-#define COWSTAT_HEALTH_NAME(name, meaning) #name,
-		COWSTAT_HEALTH(COWSTAT_HEALTH_NAME)
-#undef COWSTAT_HEALTH_NAME
-	};
 	unsigned int i;
 
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
@@ -145,7 +155,7 @@ void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 	seq_printf(m, "records_live %u\n", cowstat_nr_live(cs));
 	seq_printf(m, "records_exited %u\n", cowstat_nr_exited(cs));
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
-		seq_printf(m, "%s %lld\n", health_names[i],
+		seq_printf(m, "%s %lld\n", cowstat_health_name(i),
 			   (long long)atomic64_read(&cs->health[i]));
 	seq_printf(m, "groups %u\n", cowstat_nr_groups(cs));
 	seq_printf(m, "fork_ns %lld\n",
