@@ -207,7 +207,9 @@ else
 fi
 
 # ---- attach ----
-sh -c 'sleep 1; python3 "$1"' sh "$WORK/cow64.py" &
+# The workload waits until its group exists, so its fork is surely seen.
+sh -c 'until grep -Eq "^active [0-9]+ $$ " /sys/kernel/debug/cowstat/track; do sleep 0.1; done
+	python3 "$1"' sh "$WORK/cow64.py" &
 target=$!
 run_cmd timeout 120 "$COWTRACE" -p "$target" --json
 wait $target
