@@ -140,8 +140,21 @@ int cs_finish(void)
 	return 0;
 }
 
+static void fill_kver(void)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (kver[0])
+		return;
+	uname(&u);
+	sscanf(u.release, "%d.%d", &ma, &mi);
+	snprintf(kver, sizeof(kver), "%d.%d", ma, mi);
+}
+
 const char *cs_kver(void)
 {
+	fill_kver();
 	return kver;
 }
 
@@ -149,6 +162,7 @@ int cs_kernel_at_least(int major, int minor)
 {
 	int ma = 0, mi = 0;
 
+	fill_kver();
 	sscanf(kver, "%d.%d", &ma, &mi);
 	return ma > major || (ma == major && mi >= minor);
 }
@@ -545,15 +559,10 @@ const struct cs_vma_stat *cs_snap_vma(const struct cs_snap *s, const void *start
 
 void cs_init(const char *name, unsigned int flags)
 {
-	struct utsname u;
-	int ma = 0, mi = 0;
-
 	scenario = name;
 	cs_flags = flags;
 	main_pid = getpid();
-	uname(&u);
-	sscanf(u.release, "%d.%d", &ma, &mi);
-	snprintf(kver, sizeof(kver), "%d.%d", ma, mi);
+	fill_kver();
 
 	no_module = getenv("CS_NO_MODULE") != NULL;
 	if (!no_module && access(TRACK_PATH, W_OK))

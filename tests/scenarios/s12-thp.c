@@ -37,9 +37,10 @@ int main(void)
 	char en[128];
 	char *r;
 	pid_t pid;
-	int old_folio_copy = !cs_kernel_at_least(6, 15);
+	int old_folio_copy;
 
 	cs_init("s12-thp", CS_TRACE_FORKS);
+	old_folio_copy = !cs_kernel_at_least(6, 15);
 	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/enabled", en,
 			 sizeof(en)) || strstr(en, "[never]"))
 		cs_skip("transparent hugepages are disabled");

@@ -51,9 +51,10 @@ int main(void)
 	long long reuse0, flt0, ksm0;
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	char *k1, *k2;
-	int i, unshare = cs_kernel_at_least(6, 2);
+	int i, unshare;
 
 	cs_init("s15-ksm", 0);
+	unshare = cs_kernel_at_least(6, 2);
 	if (cs_read_file(KSM "run", old_run, sizeof(old_run)))
 		cs_skip("this kernel has no KSM");
 	cs_read_file(KSM "pages_to_scan", old_scan, sizeof(old_scan));
@@ -79,6 +80,8 @@ int main(void)
 		nanosleep(&ts, NULL);
 	cs_write_file(KSM "run", "0");
 	CS_EQ("ksm_merging_pages", 2 * N_PAGES, merging_pages());
+	CS_EQ("K2 page 0 exclusively mapped while merged (pagemap)", 0,
+	      PM_EXCLUSIVE(cs_pagemap(getpid(), k2)));
 	cs_expect_group("K1 merged", &g1, NULL);
 	cs_expect_group("K2 merged", &g2, NULL);
 
@@ -107,7 +110,17 @@ int main(void)
 	      cs_minflt(getpid()) - flt0);
 	CS_EQ("K2 cow_ksm delta over the unmerge", N_PAGES,
 	      cs_vmstat("cow_ksm") - ksm0);
-	CS_EQ("ksm_merging_pages after the unmerge", 0, merging_pages());
+	/* ksm_merging_pages drops only when ksmd next scans; pagemap tells
+	 * at once: every page is now this process's own */
+	{
+		int excl = 0;
+
+		for (i = 0; i < N_PAGES; i++)
+			excl += PM_EXCLUSIVE(cs_pagemap(getpid(),
+							k2 + i * PAGE));
+		CS_EQ("K2 pages exclusively mapped after the unmerge (pagemap)",
+		      N_PAGES, excl);
+	}
 	{
 		const struct cs_exp e61[] = {
 			{ "cow_copies_ksm", N_PAGES }, { "wp_faults", N_PAGES },
