@@ -784,7 +784,8 @@ struct cowstat_track_cmd {
  * @cmd:    the parsed command (not an end command)
  * @leader: identity of the leader
  * @key:    the leader's mm; its record (created if needed) joins the group
- * Return: the group's gen (> 0), or -ENOSPC when no slot is free, or
+ * Return: the group's gen (> 0; group gens use 63 bits so they never look
+ *         like an error), or -ENOSPC when no slot is free, or
  *         -ENOMEM when the leader's record could not be created.
  */
 s64 cowstat_group_start(struct cowstat *cs, const void *owner,

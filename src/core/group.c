@@ -14,6 +14,7 @@
  * while a stale bit for it remains.
  */
 
+#include <linux/limits.h>
 #include <linux/string.h>
 
 #include <cowstat/core.h>
@@ -64,7 +65,10 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
 
 	memset(&g->c, 0, sizeof(g->c));
 	atomic64_set(&g->fork_ns, 0);
-	g->gen = atomic64_inc_return(&cs->next_gen);
+	/* Returned as a positive s64 (errors are negative): 63 bits. */
+	do {
+		g->gen = atomic64_inc_return(&cs->next_gen) & S64_MAX;
+	} while (!g->gen);
 	g->owner = owner;
 	g->leader = *leader;
 	g->leader.comm[COWSTAT_COMM_LEN - 1] = '\0';
