@@ -413,6 +413,9 @@ static void take_snapshot(pid_t pid)
 	s->pid = pid;
 	s->vmpte_kb = cs_status_kb(pid, "VmPTE");
 	s->hugetlb_kb = cs_status_kb(pid, "HugetlbPages");
+	s->rss_anon_kb = cs_status_kb(pid, "RssAnon");
+	s->rss_file_kb = cs_status_kb(pid, "RssFile");
+	s->rss_shmem_kb = cs_status_kb(pid, "RssShmem");
 	n = read_smaps(pid);
 	s->nvmas = n;
 	for (i = 0; i < n && i < CS_SNAP_VMAS; i++) {
@@ -953,6 +956,13 @@ pid_t cs_fork(int wiped)
 	CS_EQ("whole fork: fork_pages_shared_anon+fork_eager_copies (child Anonymous/4)",
 	      s->anon_kb / 4,
 	      V(fork_pages_shared_anon) + V(fork_eager_copies));
+	CS_EQ("whole fork: fork_pages_shared_anon+fork_eager_copies (child RssAnon/4)",
+	      s->rss_anon_kb / 4,
+	      V(fork_pages_shared_anon) + V(fork_eager_copies));
+	CS_EQ("whole fork: fork_pages_shared_file (child RssFile/4)",
+	      s->rss_file_kb / 4, V(fork_pages_shared_file));
+	CS_EQ("whole fork: fork_pages_shared_shmem (child RssShmem/4)",
+	      s->rss_shmem_kb / 4, V(fork_pages_shared_shmem));
 	CS_EQ("whole fork: fork_hugetlb_shared (child HugetlbPages/2048)",
 	      s->hugetlb_kb / 2048, V(fork_hugetlb_shared));
 	CS_EQ("whole fork: fork_vmas_copied+fork_vmas_skipped (child VMAs)",

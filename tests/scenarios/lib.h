@@ -109,8 +109,10 @@ extern const char *const cs_counter_names[COWSTAT_NR_COUNTERS];
  * child is snapshotted by the tracer before it runs one user instruction,
  * and the fork counters of an unfiltered group around this one fork are
  * asserted against that snapshot (fork_pt_pages == VmPTE/4, pages shared +
- * eager copies == smaps Rss, hugetlb pages == HugetlbPages, VMAs visited ==
- * VMAs in the child minus the @wiped MADV_WIPEONFORK ones).
+ * eager copies == smaps Rss, per type == RssAnon/RssFile/RssShmem (exact
+ * for a child that has not run: fork adds to its counters directly),
+ * hugetlb pages == HugetlbPages, VMAs visited == VMAs in the child minus
+ * the @wiped MADV_WIPEONFORK ones).
  */
 pid_t cs_fork(int wiped);
 
@@ -125,6 +127,7 @@ struct cs_snap {
 	int pid;
 	int valid;
 	long vmpte_kb, hugetlb_kb, rss_kb, anon_kb;
+	long rss_anon_kb, rss_file_kb, rss_shmem_kb;	/* /proc/PID/status */
 	int nvmas;
 	struct cs_vma_stat vma[CS_SNAP_VMAS];
 };

@@ -15,6 +15,10 @@
  * Writeback would write-protect the dirty PTEs again, but only after the
  * dirty expiry (30 s) or an msync; the scenario takes well under that.
  *
+ * P, a MAP_PRIVATE mapping of the same file with page 0 written (a
+ * first-write copy: cow_at_fault) and the others read, is copied by the
+ * same fork: 1 anon page and N-1 file pages shared.
+ *
  * Same on 6.1 and 6.12 (6.2+ classify shared mappings by VM_SHARED first,
  * with the same outcome here).
  */
@@ -30,13 +34,13 @@ static char page[PAGE];
 
 int main(void)
 {
-	struct cs_group g, gc;
+	struct cs_group g, gc, gpriv;
 	struct cs_vma_stat sm;
 	long long reuse0, flt0, flt, reuse;
 	struct cs_chan ch;
 	const char *dir;
 	char path[512];
-	char *r;
+	char *r, *p;
 	pid_t pid;
 	int fd, i;
 
@@ -79,6 +83,11 @@ int main(void)
 		cs_expect_group("R writes", &g, e);
 	}
 
+	p = cs_region(1, N_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0, 1);
+	cs_track(&gpriv, getpid(), p, p + RSIZE);
+	cs_write_pages(p, 0, 1, 7);
+	cs_read_pages(p, 1, N_PAGES - 1);
+
 	cs_chan_init(&ch);
 	pid = cs_fork(0);
 	if (pid == 0)
@@ -96,7 +105,14 @@ int main(void)
 			{ "shared_writes", N_PAGES }, { "wp_faults", N_PAGES },
 			{ "forks", 1 }, { "fork_vmas_skipped", 1 }, { NULL } };
 
+		const struct cs_exp ep[] = {
+			{ "cow_at_fault", 1 }, { "forks", 1 },
+			{ "fork_vmas_copied", 1 }, { "fork_pages_shared_anon", 1 },
+			{ "fork_pages_shared_file", N_PAGES - 1 },
+			{ "fork_pt_pages", 3 }, { NULL } };
+
 		cs_expect_group("R after fork", &g, e);
+		cs_expect_group("P (private)", &gpriv, ep);
 	}
 	unlink(path);
 	return cs_finish();

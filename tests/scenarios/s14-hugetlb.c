@@ -12,9 +12,15 @@
  * H2, MAP_SHARED|MAP_HUGETLB: since 6.0 fork skips a shared hugetlb VMA
  * without anon_vma; nobody's writes are write-protect faults.
  *
+ * H3, private again, with the pool shrunk so that no huge page is free
+ * once H3 is mapped: after the fork the child's write cannot get a page for
+ * its copy (it holds no reservation): hugetlb_wp fails, the child dies of
+ * SIGBUS (a write fault that failed).  The parent, alone again, reuses.
+ *
  * Needs three free 2 MB huge pages: the scenario raises nr_hugepages by as
  * many as are missing and puts it back.  Same on 6.1 and 6.12.
  */
+#include <signal.h>
 #include <stdio.h>
 
 #include "lib.h"
@@ -33,12 +39,13 @@ static void restore(void)
 
 int main(void)
 {
-	struct cs_group g1, g2, c1, p1;
+	struct cs_group g1, g2, c1, p1, c3, p3;
 	long long free0, flt, reuse;
 	struct cs_vma_stat sm;
 	const struct cs_vma_stat *sv;
 	struct cs_chan ch;
-	char *h1, *h2, num[32];
+	char *h1, *h2, *h3, num[32];
+	int st;
 	pid_t pid;
 
 	cs_init("s14-hugetlb", CS_TRACE_FORKS);
@@ -141,5 +148,39 @@ int main(void)
 	}
 	cs_tell_child(&ch, 2);
 	cs_expect_exit0("child", pid);
+
+	/* H3: one free huge page, taken by H3 itself */
+	snprintf(num, sizeof(num), "%lld", cs_meminfo("HugePages_Total") -
+		 cs_meminfo("HugePages_Free") + 1);
+	cs_write_file(NR_HUGE, num);
+	CS_EQ("HugePages_Free after shrinking the pool", 1,
+	      cs_meminfo("HugePages_Free"));
+	h3 = cs_region(2, NPG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0, 0);
+	cs_write_pages(h3, 0, 1, 1);
+	CS_EQ("HugePages_Free with H3 mapped", 0, cs_meminfo("HugePages_Free"));
+	cs_chan_init(&ch);
+	pid = cs_fork(0);
+	if (pid == 0) {
+		cs_chan_child(&ch);
+		cs_wait_parent(&ch);
+		cs_write_pages(h3, 0, 1, 2);	/* no page for the copy */
+		_exit(0);
+	}
+	cs_chan_parent(&ch);
+	cs_track(&c3, pid, h3, h3 + RSIZE);
+	cs_track(&p3, getpid(), h3, h3 + RSIZE);
+	cs_tell_child(&ch, 1);
+	st = cs_wait_exit(pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGBUS)
+		cs_fail("H3 child: expected SIGBUS, status 0x%x", st);
+	cs_write_pages(h3, 0, 1, 3);
+	{
+		const struct cs_exp ec[] = { { "wp_errors", 1 }, { NULL } };
+		const struct cs_exp ep[] = { { "hugetlb_reuses", 1 }, { NULL } };
+
+		cs_expect_group("H3 child", &c3, ec);
+		cs_expect_group("H3 parent", &p3, ep);
+	}
 	return cs_finish();
 }

@@ -11,6 +11,12 @@
  * of an exclusive page.  The child's writes then find pages it alone maps:
  * K moved reuses.
  *
+ * U, forked with R, is read the same way after the child has exited: its
+ * pages are mapped by the parent alone but not yet marked exclusive, so
+ * each unshare fault just marks the page exclusive (a move, no copy, no
+ * wp_page_reuse): N unshare faults that needed no copy.  The writes after
+ * that are N reuses of an exclusive page.
+ *
  * Same on 6.1 and 6.12 (both unshare anonymous pages in
  * gup_must_unshare()).
  */
@@ -22,12 +28,12 @@
 
 int main(void)
 {
-	struct cs_group gc, gp, all;
+	struct cs_group gc, gp, all, gu;
 	struct iovec local, remote;
 	long long flt0, reuse0, flt, reuse;
 	struct cs_vma_stat sm;
 	struct cs_chan ch;
-	char *r, *buf;
+	char *r, *buf, *u;
 	pid_t pid;
 
 	cs_init("s18-gup-unshare", CS_TRACE_FORKS);
@@ -35,7 +41,10 @@ int main(void)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 	buf = cs_region(1, N_PAGES, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
+	u = cs_region(2, N_PAGES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 	cs_write_pages(r, 0, N_PAGES, 1);
+	cs_write_pages(u, 0, N_PAGES, 1);
 	cs_track(&all, getpid(), r, r + RSIZE);
 	cs_chan_init(&ch);
 	pid = cs_fork(0);
@@ -110,5 +119,34 @@ int main(void)
 	}
 	cs_child_exit(&ch);
 	cs_expect_exit0("child", pid);
+
+	/* U: the child is gone, the pages are the parent's alone */
+	cs_track(&gu, getpid(), u, u + RSIZE);
+	cs_quiesce();
+	reuse0 = cs_vmstat("pgreuse");
+	flt0 = cs_minflt(getpid());
+	remote.iov_base = u;
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) !=
+	    (ssize_t)RSIZE)
+		cs_die("process_vm_readv U");
+	CS_EQ("U minflt delta over the read pins", N_PAGES,
+	      cs_minflt(getpid()) - flt0);
+	CS_EQ("U pgreuse delta over the read pins", 0,
+	      cs_vmstat("pgreuse") - reuse0);
+	CS_EQ("U page 0 exclusively mapped (pagemap)", 1,
+	      PM_EXCLUSIVE(cs_pagemap(getpid(), u)));
+	cs_quiesce();
+	reuse0 = cs_vmstat("pgreuse");
+	cs_write_pages(u, 0, N_PAGES, 2);
+	CS_EQ("U pgreuse delta over the writes", N_PAGES,
+	      cs_vmstat("pgreuse") - reuse0);
+	{
+		const struct cs_exp e[] = {
+			{ "unshare_kept", N_PAGES },
+			{ "cow_reuses_exclusive", N_PAGES },
+			{ "wp_faults", 2 * N_PAGES }, { NULL } };
+
+		cs_expect_group("U", &gu, e);
+	}
 	return cs_finish();
 }
