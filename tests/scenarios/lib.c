@@ -353,6 +353,8 @@ static int parse_smaps(char *buf, struct cs_vma_stat *vmas, int max)
 			cur->shared_hugetlb = v;
 		else if (!strcmp(name, "Private_Hugetlb"))
 			cur->private_hugetlb = v;
+		else if (!strcmp(name, "Swap"))
+			cur->swap = v;
 	}
 	return n;
 }
@@ -416,6 +418,7 @@ static void take_snapshot(pid_t pid)
 	s->rss_anon_kb = cs_status_kb(pid, "RssAnon");
 	s->rss_file_kb = cs_status_kb(pid, "RssFile");
 	s->rss_shmem_kb = cs_status_kb(pid, "RssShmem");
+	s->swap_kb = cs_status_kb(pid, "VmSwap");
 	n = read_smaps(pid);
 	s->nvmas = n;
 	for (i = 0; i < n && i < CS_SNAP_VMAS; i++) {
@@ -967,7 +970,8 @@ pid_t cs_fork(int wiped)
 	      s->hugetlb_kb / 2048, V(fork_hugetlb_shared));
 	CS_EQ("whole fork: fork_vmas_copied+fork_vmas_skipped (child VMAs)",
 	      s->nvmas - wiped, V(fork_vmas_copied) + V(fork_vmas_skipped));
-	CS_EQ("whole fork: fork_swap_shared", 0, V(fork_swap_shared));
+	CS_EQ("whole fork: fork_swap_shared (child VmSwap/4)", s->swap_kb / 4,
+	      V(fork_swap_shared));
 #undef V
 	return pid;
 }

@@ -111,7 +111,7 @@ extern const char *const cs_counter_names[COWSTAT_NR_COUNTERS];
  * asserted against that snapshot (fork_pt_pages == VmPTE/4, pages shared +
  * eager copies == smaps Rss, per type == RssAnon/RssFile/RssShmem (exact
  * for a child that has not run: fork adds to its counters directly),
- * hugetlb pages == HugetlbPages, VMAs visited == VMAs in the child minus
+ * swap entries == VmSwap, hugetlb pages == HugetlbPages, VMAs visited == VMAs in the child minus
  * the @wiped MADV_WIPEONFORK ones).
  */
 pid_t cs_fork(int wiped);
@@ -120,6 +120,7 @@ struct cs_vma_stat {
 	unsigned long start, end;
 	long rss, anon, shared_dirty, private_dirty, anon_huge;
 	long shared_hugetlb, private_hugetlb;
+	long swap;
 };
 
 #define CS_SNAP_VMAS 96
@@ -128,6 +129,7 @@ struct cs_snap {
 	int valid;
 	long vmpte_kb, hugetlb_kb, rss_kb, anon_kb;
 	long rss_anon_kb, rss_file_kb, rss_shmem_kb;	/* /proc/PID/status */
+	long swap_kb;					/* VmSwap */
 	int nvmas;
 	struct cs_vma_stat vma[CS_SNAP_VMAS];
 };
