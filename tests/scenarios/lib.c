@@ -149,7 +149,10 @@ static void fill_kver(void)
 		return;
 	uname(&u);
 	sscanf(u.release, "%d.%d", &ma, &mi);
-	snprintf(kver, sizeof(kver), "%d.%d", ma, mi);
+	/* Debian's flavours run the same tests: name them apart */
+	snprintf(kver, sizeof(kver), "%d.%d%s", ma, mi,
+		 strstr(u.release, "-rt-") ? "-rt" :
+		 strstr(u.release, "-cloud-") ? "-cloud" : "");
 }
 
 const char *cs_kver(void)
