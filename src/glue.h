@@ -55,6 +55,7 @@ enum cowstat_probe_id {
  * @name:       the symbol actually registered (after rename=)
  * @err:        registration error, 0 when registered
  * @skipped:    not registered because of skip_symbol=
+ * @unbuilt:    its function is configured out of this kernel
  * @registered: in place
  * @hits:       handler calls
  * @kp:         the kprobe
@@ -71,6 +72,7 @@ struct cowstat_probe {
 	const char *name;
 	int err;
 	bool skipped;
+	bool unbuilt;
 	bool registered;
 	atomic64_t hits;
 	struct kprobe kp;

@@ -30,6 +30,11 @@
 	.symbol = sym, .is_ret = true, .entry = on_entry, .ret = on_ret, \
 	.data_size = sizeof(ctx_type), .maxactive = nactive }
 
+/* Functions that only exist when a feature is built in. */
+#define THP_BUILT	IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
+#define HUGETLB_BUILT	IS_ENABLED(CONFIG_HUGETLB_PAGE)
+#define UFFD_BUILT	IS_ENABLED(CONFIG_USERFAULTFD)
+
 struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_COPY_PROCESS] = KRETPROBE("copy_process",
 		cowstat_copy_process_entry, cowstat_copy_process_ret,
@@ -68,13 +73,44 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 		cowstat_hugetlb_alloc_pre),
 };
 
+/*
+ * A probe whose function is not built into this kernel (the feature is
+ * configured out) cannot fire and is not needed: what it would count is
+ * exactly zero.
+ */
+static bool cowstat_probe_built(enum cowstat_probe_id id)
+{
+	switch (id) {
+	case COWSTAT_P_COPY_HUGE_PMD:
+	case COWSTAT_P_HUGE_WP:
+	case COWSTAT_P_PMD_MKWRITE:
+		return THP_BUILT;
+	case COWSTAT_P_HUGETLB_FAULT:
+	case COWSTAT_P_HUGETLB_WP:
+	case COWSTAT_P_HUGETLB_INSTALL:
+	case COWSTAT_P_HUGETLB_ALLOC:
+		return HUGETLB_BUILT;
+	case COWSTAT_P_UFFD:
+		return UFFD_BUILT;
+	default:
+		return true;
+	}
+}
+
 #define P(x) BIT(COWSTAT_P_##x)
 
-/* Probes every write-protect outcome depends on, by handler. */
-#define WP_ALL	(P(DO_WP_PAGE) | P(INSTALL) | P(MOVE) | P(MKWRITE) | P(UFFD))
+/*
+ * What each counter needs.  Outer probes give the outcome, nested markers
+ * tell outcomes apart; a marker missing would move faults from one outcome
+ * to another, so every counter that such a move could change needs it.
+ */
+#define WP	P(DO_WP_PAGE)
 #define THP_ALL	(P(HUGE_WP) | P(PMD_MKWRITE) | P(MOVE))
 #define HTLB_ALL (P(HUGETLB_FAULT) | P(HUGETLB_WP) | P(HUGETLB_INSTALL) | \
 		  P(MOVE) | P(HUGETLB_ALLOC) | P(UFFD))
+#define WP_REUSE (WP | P(INSTALL) | P(MOVE) | P(UFFD))
+#define WP_ALL	(WP_REUSE | P(MKWRITE))
+#define OUTERS	(WP | P(UFFD) | P(HUGE_WP) | P(HUGETLB_FAULT))
 
 /**
  * struct cowstat_need - what a counter needs
@@ -103,29 +139,29 @@ static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
 	[COWSTAT_fork_thp_shared] = { P(COPY_PAGE_RANGE) | P(COPY_HUGE_PMD) },
 	[COWSTAT_fork_hugetlb_shared] = {
 		P(COPY_PAGE_RANGE) | P(HUGETLB_INSTALL), true },
-	[COWSTAT_wp_faults] = { P(DO_WP_PAGE) },
-	[COWSTAT_cow_copies] = { WP_ALL },
-	[COWSTAT_cow_copies_anon] = { WP_ALL },
-	[COWSTAT_cow_copies_zero] = { WP_ALL },
-	[COWSTAT_cow_copies_file] = { WP_ALL },
-	[COWSTAT_cow_copies_ksm] = { WP_ALL },
-	[COWSTAT_cow_copies_pfn] = { WP_ALL },
-	[COWSTAT_cow_copies_unshare] = { WP_ALL },
+	[COWSTAT_wp_faults] = { WP },
+	[COWSTAT_cow_copies] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_anon] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_zero] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_file] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_ksm] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_pfn] = { WP | P(INSTALL) },
+	[COWSTAT_cow_copies_unshare] = { WP | P(INSTALL) },
 	[COWSTAT_cow_at_fault] = { P(INSTALL) },
-	[COWSTAT_cow_reuses] = { WP_ALL, true },
-	[COWSTAT_cow_reuses_moved] = { WP_ALL },
-	[COWSTAT_cow_reuses_exclusive] = { WP_ALL, true },
-	[COWSTAT_unshare_kept] = { WP_ALL | THP_ALL | HTLB_ALL, true },
+	[COWSTAT_cow_reuses] = { WP_REUSE, true },
+	[COWSTAT_cow_reuses_moved] = { WP | P(MOVE) },
+	[COWSTAT_cow_reuses_exclusive] = { WP_REUSE, true },
+	[COWSTAT_unshare_kept] = { WP_REUSE | THP_ALL | HTLB_ALL, true },
 	[COWSTAT_shared_writes] = { WP_ALL | HTLB_ALL, true },
 	[COWSTAT_thp_reuses] = { THP_ALL },
-	[COWSTAT_thp_splits] = { THP_ALL },
+	[COWSTAT_thp_splits] = { P(HUGE_WP) },
 	[COWSTAT_hugetlb_copies] = { HTLB_ALL },
 	[COWSTAT_hugetlb_reuses] = { HTLB_ALL, true },
-	[COWSTAT_uffd_wp] = { WP_ALL | HTLB_ALL },
+	[COWSTAT_uffd_wp] = { WP | P(UFFD) | P(HUGETLB_FAULT) },
 	[COWSTAT_wp_races] = { WP_ALL | THP_ALL | HTLB_ALL, true },
-	[COWSTAT_wp_errors] = { WP_ALL | THP_ALL | HTLB_ALL },
-	[COWSTAT_wp_retries] = { WP_ALL | THP_ALL | HTLB_ALL },
-	[COWSTAT_remote_events] = { WP_ALL | THP_ALL | HTLB_ALL },
+	[COWSTAT_wp_errors] = { OUTERS },
+	[COWSTAT_wp_retries] = { OUTERS },
+	[COWSTAT_remote_events] = { OUTERS | P(INSTALL) },
 };
 
 /* Counters without which cowstat has no point: strict=1 insists on them. */
@@ -166,7 +202,7 @@ static void cowstat_probe_state(const struct cowstat_probe *p, char *buf,
 
 		strscpy(buf, kprobe_ftrace((struct kprobe *)kp) ?
 			"ftrace" : "int3", len);
-	} else if (p->skipped) {
+	} else if (p->skipped || p->unbuilt) {
 		strscpy(buf, "off", len);
 	} else {
 		e = cowstat_errname(p->err);
@@ -198,7 +234,7 @@ static enum cowstat_cap_state cowstat_counter_cap(enum cowstat_counter c,
 
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		if (!(cowstat_needs[c].probes & BIT(i)) ||
-		    cowstat_probes[i].registered)
+		    cowstat_probes[i].registered || !cowstat_probe_built(i))
 			continue;
 		cowstat_probe_reason(&cowstat_probes[i], reason, len);
 		return COWSTAT_CAP_UNAVAILABLE;
@@ -316,7 +352,7 @@ static int cowstat_probe_register(struct cowstat_probe *p, const char *name)
 
 int cowstat_probes_register(const char *rename, const char *skip)
 {
-	unsigned int i, ok = 0;
+	unsigned int i, ok = 0, unbuilt = 0;
 
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		struct cowstat_probe *p = &cowstat_probes[i];
@@ -325,6 +361,12 @@ int cowstat_probes_register(const char *rename, const char *skip)
 					  sizeof(cowstat_names[i]));
 		atomic64_set(&p->hits, 0);
 		p->registered = false;
+		p->unbuilt = !cowstat_probe_built(i);
+		if (p->unbuilt) {
+			p->err = -ENOENT;
+			unbuilt++;
+			continue;
+		}
 		p->skipped = cowstat_list_find(skip, p->symbol) ||
 			     cowstat_list_find(skip, p->name);
 		if (p->skipped) {
@@ -353,7 +395,8 @@ int cowstat_probes_register(const char *rename, const char *skip)
 			pr_warn("counter %s unavailable (%s)\n",
 				cowstat_counter_name(i), reason);
 	}
-	pr_info("%u of %u probes registered\n", ok, COWSTAT_NR_PROBES);
+	pr_info("%u probes registered, %u failed or skipped, %u not built in\n",
+		ok, COWSTAT_NR_PROBES - ok - unbuilt, unbuilt);
 	return ok ? 0 : -ENOENT;
 }
 
