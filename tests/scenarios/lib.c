@@ -651,6 +651,7 @@ static char trackbuf[64 << 10];
 struct row {
 	long long gen;
 	long long initiator;
+	char state[16];
 	long long val[COWSTAT_NR_COUNTERS];
 };
 
@@ -671,7 +672,7 @@ int cs_counter_index(const char *name)
 static int read_rows(int fd, struct row *rows, int max)
 {
 	int col_of[COWSTAT_NR_COUNTERS], gen_col = -1, ncols = 0, n = 0, i;
-	int init_col = -1;
+	int init_col = -1, state_col = -1;
 	char *line, *next, *tok, *save;
 	ssize_t got = 0, r;
 
@@ -706,6 +707,8 @@ static int read_rows(int fd, struct row *rows, int max)
 			gen_col = ncols;
 		else if (!strcmp(tok, "initiator_remote"))
 			init_col = ncols;
+		else if (!strcmp(tok, "state"))
+			state_col = ncols;
 	}
 	if (gen_col < 0)
 		cs_die("track: no gen column");
@@ -720,9 +723,14 @@ static int read_rows(int fd, struct row *rows, int max)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		rows[n].state[0] = '\0';
 		for (tok = strtok_r(line, " ", &save); tok && c < 128;
-		     tok = strtok_r(NULL, " ", &save), c++)
+		     tok = strtok_r(NULL, " ", &save), c++) {
 			vals[c] = strtoll(tok, NULL, 0);
+			if (c == state_col)
+				snprintf(rows[n].state, sizeof(rows[n].state),
+					 "%s", tok);
+		}
 		if (c < ncols - 1)
 			continue;
 		rows[n].gen = vals[gen_col];
@@ -799,6 +807,21 @@ void cs_group_read(struct cs_group *g, long long val[COWSTAT_NR_COUNTERS])
 		}
 	}
 	cs_die("track: group %lld has no row", g->gen);
+}
+
+const char *cs_group_state(struct cs_group *g)
+{
+	static char state[16];
+	int n, i;
+
+	state[0] = '\0';
+	if (no_module)
+		return state;
+	n = read_rows(g->fd, rows_now, 64);
+	for (i = 0; i < n; i++)
+		if (rows_now[i].gen == g->gen)
+			memcpy(state, rows_now[i].state, sizeof(state));
+	return state;
 }
 
 long long cs_group_initiator(struct cs_group *g)

@@ -97,6 +97,8 @@ long long cs_group_get(struct cs_group *g, const char *counter);
 void cs_expect_group(const char *label, struct cs_group *g,
 		     const struct cs_exp *exp);
 int cs_counter_index(const char *name);
+/* The group's state column ("active" or "ended"); "" when it has no row. */
+const char *cs_group_state(struct cs_group *g);
 /* The group's initiator_remote column (tgid of the last remote initiator). */
 long long cs_group_initiator(struct cs_group *g);
 /* Rows of the procs file with this tgid and birth ("fork", "exec", "seen"). */
