@@ -122,6 +122,23 @@ static void wp_case_desc(const struct wp_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(wp, wp_cases, wp_case_desc);
 
+/*
+ * counters.h: every do_wp_page ends in exactly one outcome, so
+ * wp_faults = cow_copies + cow_reuses + uffd_wp + unshare_kept +
+ *             shared_writes + wp_races + wp_errors + wp_retries.
+ */
+static void expect_one_outcome(struct kunit *test,
+			       const struct cowstat_incs *incs)
+{
+#define G(name) cowstat_incs_get(incs, COWSTAT_##name)
+	KUNIT_EXPECT_EQ_MSG(test, G(wp_faults),
+			    G(cow_copies) + G(cow_reuses) + G(uffd_wp) +
+			    G(unshare_kept) + G(shared_writes) + G(wp_races) +
+			    G(wp_errors) + G(wp_retries),
+			    "wp_faults = sum of the do_wp_page outcomes");
+#undef G
+}
+
 static void cowstat_classify_wp_outcomes(struct kunit *test)
 {
 	const struct wp_case *c = test->param_value;
@@ -130,6 +147,7 @@ static void cowstat_classify_wp_outcomes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cowstat_classify_wp(&c->f, &incs), c->outcome);
 	cowstat_kunit_expect_incs(test, &incs, c->incs, c->desc);
 	cowstat_kunit_expect_relations(test, &incs);
+	expect_one_outcome(test, &incs);
 }
 
 /* Every page kind copies into its own child counter, and only into it. */
@@ -175,6 +193,7 @@ static void cowstat_classify_wp_appends(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cowstat_incs_get(&incs, COWSTAT_cow_copies), 1ULL);
 	KUNIT_EXPECT_EQ(test, cowstat_incs_get(&incs, COWSTAT_cow_reuses), 1ULL);
 	cowstat_kunit_expect_relations(test, &incs);
+	expect_one_outcome(test, &incs);
 }
 
 /* ------------------------------------------------------------------ */

@@ -229,16 +229,32 @@ static void cowstat_show_version_line(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, out, "cowstat " COWSTAT_VERSION " format 1\n");
 }
 
+/* The stats keys of the health counters, as interfaces.rst names them. */
+static const char *const health_names[COWSTAT_NR_HEALTH] = {
+	[COWSTAT_H_records_dropped] = "records_dropped",
+	[COWSTAT_H_records_stale_replaced] = "records_stale_replaced",
+	[COWSTAT_H_events_unrecorded] = "events_unrecorded",
+	[COWSTAT_H_events_uncorrelated] = "events_uncorrelated",
+	[COWSTAT_H_tct_full] = "tct_full",
+};
+
+static void cowstat_health_name_each(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_NR_HEALTH; i++) {
+		KUNIT_ASSERT_NOT_NULL_MSG(test, health_names[i],
+					  "health %u has no expected name", i);
+		KUNIT_EXPECT_STREQ(test, cowstat_health_name(i),
+				   health_names[i]);
+	}
+	KUNIT_EXPECT_NULL(test, cowstat_health_name(COWSTAT_NR_HEALTH));
+	KUNIT_EXPECT_NULL(test, cowstat_health_name(-1));
+}
+
 /* What stats must print for @cs, built from the lists, not from the core. */
 static char *expected_stats(struct kunit *test, struct cowstat *cs)
 {
-	static const char *const health_names[COWSTAT_NR_HEALTH] = {
-		[COWSTAT_H_records_dropped] = "records_dropped",
-		[COWSTAT_H_records_stale_replaced] = "records_stale_replaced",
-		[COWSTAT_H_events_unrecorded] = "events_unrecorded",
-		[COWSTAT_H_events_uncorrelated] = "events_uncorrelated",
-		[COWSTAT_H_tct_full] = "tct_full",
-	};
 	size_t size = 8192, len = 0;
 	char *buf = kunit_kzalloc(test, size, GFP_KERNEL);
 	unsigned int i;
@@ -644,6 +660,7 @@ static struct kunit_case cowstat_format_cases[] = {
 	KUNIT_CASE_PARAM(cowstat_parse_reset_input, reset_gen_params),
 	KUNIT_CASE(cowstat_parse_reset_oversized),
 	KUNIT_CASE(cowstat_show_version_line),
+	KUNIT_CASE(cowstat_health_name_each),
 	KUNIT_CASE(cowstat_show_stats_text),
 	KUNIT_CASE(cowstat_show_stats_overflow_retry),
 	KUNIT_CASE(cowstat_show_procs_header),

@@ -153,19 +153,25 @@ static void cowstat_group_start_table_full(struct kunit *test)
 }
 
 /*
- * The gen source past 2^63: a group's gen is still a positive id, never
- * mistaken for an error code by the caller.
+ * The gen source past 2^63, landing on each side of it: a group's gen is
+ * still a positive id, never mistaken for an error code, never 0.
  */
 static void cowstat_group_start_gen_wrap(struct kunit *test)
 {
-	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
-	s64 gen;
+	unsigned int off;
 
-	atomic64_set(&cs->next_gen, S64_MAX - 2);
-	gen = start(cs, &file_a, 100, 1, 0, 0);
-	KUNIT_EXPECT_GT(test, gen, 0LL);
-	gen = start(cs, &file_a, 101, 2, 0, 0);
-	KUNIT_EXPECT_GT(test, gen, 0LL);
+	for (off = 0; off < 4; off++) {
+		struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+		s64 a, b;
+
+		/* Each start takes a gen for the record, then the group. */
+		atomic64_set(&cs->next_gen, S64_MAX - off);
+		a = start(cs, &file_a, 100, 1, 0, 0);
+		b = start(cs, &file_a, 101, 2, 0, 0);
+		KUNIT_EXPECT_GT_MSG(test, a, 0LL, "offset %u", off);
+		KUNIT_EXPECT_GT_MSG(test, b, 0LL, "offset %u", off);
+		KUNIT_EXPECT_NE_MSG(test, a, b, "offset %u", off);
+	}
 }
 
 /* Descendants born after the start join; processes born before do not. */

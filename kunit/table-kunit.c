@@ -514,6 +514,11 @@ static void cowstat_account_classified_workload(struct kunit *test)
 				    counter(&cs->totals, i), "counter %s",
 				    cowstat_kunit_name(i));
 	cowstat_kunit_expect_counter_relations(test, &rec->c);
+	/* Only do_wp_page events here: one outcome each. */
+	KUNIT_EXPECT_EQ(test, counter(&rec->c, COWSTAT_wp_faults),
+			counter(&rec->c, COWSTAT_cow_copies) +
+			counter(&rec->c, COWSTAT_cow_reuses) +
+			counter(&rec->c, COWSTAT_shared_writes));
 }
 
 static void cowstat_account_fork_ns_charges(struct kunit *test)
