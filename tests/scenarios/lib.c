@@ -621,8 +621,13 @@ char *cs_region(int slot, size_t npages, int prot, int flags, int fd,
 	p = mmap(base, len, prot, flags | MAP_FIXED, fd, off);
 	if (p != base)
 		cs_die("mmap region slot %d", slot);
-	if (nohuge && madvise(base, len, MADV_NOHUGEPAGE))
+	/* a kernel without THP (PREEMPT_RT) refuses the advice: nothing to
+	 * keep away then */
+	if (nohuge && madvise(base, len, MADV_NOHUGEPAGE) &&
+	    !(errno == EINVAL &&
+	      access("/sys/kernel/mm/transparent_hugepage", F_OK)))
 		cs_die("MADV_NOHUGEPAGE");
+	errno = 0;
 	return base;
 }
 
