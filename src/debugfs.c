@@ -144,14 +144,12 @@ static long track_start(struct cowstat_track_owner *owner,
 	rcu_read_unlock();
 	if (!t)
 		return -ESRCH;
+	/* NULL for a zombie or a kernel thread: an empty group. */
 	mm = get_task_mm(t);
-	if (!mm) {
-		put_task_struct(t);
-		return -ESRCH;
-	}
 	cowstat_ident_of(t, &id);
 	gen = cowstat_group_start(&cowstat_state, owner, cmd, &id, mm);
-	mmput(mm);
+	if (mm)
+		mmput(mm);
 	put_task_struct(t);
 	return gen < 0 ? gen : 0;
 }

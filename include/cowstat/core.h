@@ -783,7 +783,9 @@ struct cowstat_track_cmd {
  * @owner:  the open file that owns the group
  * @cmd:    the parsed command (not an end command)
  * @leader: identity of the leader
- * @key:    the leader's mm; its record (created if needed) joins the group
+ * @key:    the leader's mm; its record (created if needed) joins the group.
+ *          NULL for a leader without an mm (a zombie, a kernel thread): the
+ *          group starts with no member and stays at zero
  * Return: the group's gen (> 0; group gens use 63 bits so they never look
  *         like an error), or -ENOSPC when no slot is free, or
  *         -ENOMEM when the leader's record could not be created.

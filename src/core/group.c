@@ -42,7 +42,8 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
 
 	/* The leader's record may not exist yet: the process predates us. */
 	rcu_read_lock();
-	rec = cowstat_rec_get(cs, key, COWSTAT_BIRTH_SEEN, leader, NULL);
+	rec = key ? cowstat_rec_get(cs, key, COWSTAT_BIRTH_SEEN, leader, NULL) :
+		    NULL;
 	if (rec && !rec->bound)
 		cowstat_rec_bind(cs, rec, rec->birth, leader, 0);
 
@@ -58,7 +59,7 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
 		goto out;
 	}
 	/* The record may have been retired between the lookups. */
-	if (!rec || rec->state != COWSTAT_REC_LIVE || rec->key != key) {
+	if (key && (!rec || rec->state != COWSTAT_REC_LIVE || rec->key != key)) {
 		gen = -ENOMEM;
 		goto out;
 	}
@@ -77,7 +78,8 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
 	g->end = cmd->has_range ? cmd->last : 0;
 	g->initiator_remote = 0;
 	WRITE_ONCE(g->state, COWSTAT_GROUP_ACTIVE);
-	rec->groups |= BIT(i);
+	if (rec)
+		rec->groups |= BIT(i);
 	gen = g->gen;
 out:
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
