@@ -8,8 +8,10 @@
  * read-only PTEs that have no struct page behind them (vm_normal_page()
  * returns NULL).  Each write copies the frame into a new anonymous page:
  * 16 copies of a PFN page, no reuse.  The copy holds the BIOS bytes.
- * fork then copies the VMA (VM_PFNMAP always is): the 16 copies are
- * anonymous pages the child shares; the frames themselves are not rss.
+ * The frames, read back through /dev/mem, are unchanged.  (smaps and
+ * pagemap do not walk VM_PFNMAP VMAs on 6.1, and forking this VMA after
+ * its first page was copied fails on 6.1-rt (x86 PAT tracks the VMA by
+ * its first PTE), so the copies are checked by content.)
  *
  * Same on 6.1 and 6.12.  SKIP when the kernel gives no /dev/mem mapping
  * (no CONFIG_DEVMEM, or lockdown).
@@ -22,7 +24,7 @@
 #define NPG 16
 #define BIOS 0xf0000
 
-static unsigned char before[NPG];
+static unsigned char before[NPG], before0[NPG];
 
 int main(void)
 {
@@ -31,10 +33,9 @@ int main(void)
 	struct cs_group g;
 	char *r;
 	int fd, i, copied_ok = 0;
-	pid_t pid;
 	void *p;
 
-	cs_init("s21-pfn", CS_TRACE_FORKS);
+	cs_init("s21-pfn", 0);
 	fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		cs_skip("no /dev/mem (%s)", strerror(errno));
@@ -47,8 +48,10 @@ int main(void)
 	munmap(p, NPG * PAGE);
 	r = cs_region(0, NPG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, BIOS, 0);
 	cs_track(&g, getpid(), r, r + NPG * PAGE);
-	for (i = 0; i < NPG; i++)
+	for (i = 0; i < NPG; i++) {
+		before0[i] = r[i * PAGE];
 		before[i] = r[i * PAGE + 1];
+	}
 	cs_smaps(getpid(), r, &sm);
 	CS_EQ("smaps(R) Rss kB (PFN pages are not rss)", 0, sm.rss);
 
@@ -71,24 +74,14 @@ int main(void)
 		cs_expect_group("R", &g, e);
 	}
 
-	/*
-	 * smaps and pagemap do not walk VM_PFNMAP VMAs, so the copies are
-	 * counted through a fork: fork copies a PFNMAP VMA, and the copies
-	 * are normal anonymous pages shared with the child (its RssAnon, in
-	 * cs_fork()'s whole-fork check).
-	 */
-	pid = cs_fork(0);
-	if (pid == 0)
-		_exit(0);
-	cs_expect_exit0("child", pid);
-	{
-		const struct cs_exp e[] = {
-			{ "cow_copies_pfn", NPG }, { "wp_faults", NPG },
-			{ "forks", 1 }, { "fork_vmas_copied", 1 },
-			{ "fork_pages_shared_anon", NPG }, { "fork_pt_pages", 3 },
-			{ NULL } };
+	/* the frames themselves are untouched: the writes went to copies */
+	for (i = 0, copied_ok = 0; i < NPG; i++) {
+		unsigned char b[2];
 
-		cs_expect_group("R after a fork", &g, e);
+		if (pread(fd, b, 2, BIOS + (off_t)i * PAGE) != 2)
+			cs_die("pread /dev/mem");
+		copied_ok += b[0] == before0[i] && b[1] == before[i];
 	}
+	CS_EQ("BIOS pages unchanged in /dev/mem", NPG, copied_ok);
 	return cs_finish();
 }
