@@ -120,6 +120,31 @@ static void cowstat_group_start_end_command(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 0U);
 }
 
+/* A leader without an mm (zombie, kthread): a group with no member. */
+static void cowstat_group_start_without_mm(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_track_cmd cmd = { .pid = 2 };
+	struct cowstat_ident kthread = cowstat_kunit_ident(2, 0, "kthreadd");
+	struct cowstat_rec *other;
+	struct cowstat_group *g;
+	s64 gen;
+
+	other = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	gen = cowstat_group_start(cs, &file_a, &cmd, &kthread, NULL);
+	g = group_of(test, cs, gen);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, g->state, (int)COWSTAT_GROUP_ACTIVE);
+	KUNIT_EXPECT_EQ(test, g->leader.tgid, 2);
+	KUNIT_EXPECT_EQ(test, cowstat_nr_live(cs), 1U);
+	KUNIT_EXPECT_EQ(test, other->groups, 0UL);
+
+	charge(cs, other, COWSTAT_cow_copies, 0, 0);
+	charge(cs, NULL, COWSTAT_cow_copies, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 0ULL);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 2), 1);
+}
+
 /* interfaces.rst: -ENOSPC when no group slot is left. */
 static void cowstat_group_start_no_slot(struct kunit *test)
 {
@@ -463,6 +488,7 @@ static struct kunit_case cowstat_group_cases[] = {
 	KUNIT_CASE(cowstat_group_start_leader_joins),
 	KUNIT_CASE(cowstat_group_start_unseen_leader),
 	KUNIT_CASE(cowstat_group_start_end_command),
+	KUNIT_CASE(cowstat_group_start_without_mm),
 	KUNIT_CASE(cowstat_group_start_no_slot),
 	KUNIT_CASE(cowstat_group_start_table_full),
 	KUNIT_CASE(cowstat_group_start_gen_wrap),
