@@ -230,18 +230,31 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(cowstat_mkwrite_ret);
 
-/* handle_userfault(vmf, reason): counts only inside a write fault. */
+/*
+ * handle_userfault(vmf, reason).  Inside a write fault it marks the
+ * outcome; a uffd-wp trap of a huge PMD (wp_huge_pmd calls it before
+ * do_huge_pmd_wp_page) has no outer context and is charged here.
+ */
 int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned long reason = regs_get_kernel_argument(regs, 1);
+	struct cowstat_incs incs = { };
 
 	cowstat_hit(COWSTAT_P_UFFD);
-	if (!f)
-		return 0;
-	if (f->kind == COWSTAT_FAULT_WP)
+	if (f && f->kind == COWSTAT_FAULT_WP) {
 		f->wp.uffd++;
-	else if (f->kind == COWSTAT_FAULT_HUGETLB)
+		return 0;
+	}
+	if (f && f->kind == COWSTAT_FAULT_HUGETLB) {
 		f->huge.uffd++;
+		return 0;
+	}
+	if (!(reason & VM_UFFD_WP))
+		return 0;
+	cowstat_incs_add(&incs, COWSTAT_uffd_wp, 1);
+	cowstat_charge_fault(vmf->vma->vm_mm, vmf->address, &incs);
 	return 0;
 }
 
