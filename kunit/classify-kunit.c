@@ -6,7 +6,7 @@
  * Each table row is one situation the glue can report; it lists every
  * counter the event must add to and by how much.  Any other counter moving
  * is a failure too, and every row must keep the parent = sum of children
- * relations of counters.h.
+ * relations of counter-list.h.
  */
 
 #include <kunit/test.h>
@@ -123,7 +123,7 @@ static void wp_case_desc(const struct wp_case *c, char *desc)
 KUNIT_ARRAY_PARAM(wp, wp_cases, wp_case_desc);
 
 /*
- * counters.h: every do_wp_page ends in exactly one outcome, so
+ * counter-list.h: every do_wp_page ends in exactly one outcome, so
  * wp_faults = cow_copies + cow_reuses + uffd_wp + unshare_kept +
  *             shared_writes + wp_races + wp_errors + wp_retries.
  */

@@ -12,10 +12,10 @@
 
 /* In list order, as enum cowstat_counter is. */
 const struct cowstat_kunit_name cowstat_kunit_names[COWSTAT_NR_COUNTERS] = {
-#define COWSTAT_KUNIT_NAME(id, family, text) \
+#define COWSTAT_COUNTER(id, family, text) \
 	{ .s = #id, .side = #family, .meaning = text },
-	COWSTAT_COUNTERS(COWSTAT_KUNIT_NAME)
-#undef COWSTAT_KUNIT_NAME
+#include <cowstat/counter-list.h>
+#undef COWSTAT_COUNTER
 };
 
 static int cowstat_kunit_instance_init(struct kunit_resource *res,

@@ -16,7 +16,7 @@
  * the core's cowstat_counter_name() is checked against it, never used to
  * build an expectation.
  */
-/* One entry of an X-macro list: counters.h's, or COWSTAT_HEALTH. */
+/* One entry of an X-macro list: counter-list.h's, or COWSTAT_HEALTH. */
 struct cowstat_kunit_name {
 	const char *s;
 	const char *side;
@@ -69,7 +69,7 @@ void cowstat_kunit_expect_incs(struct kunit *test,
 			       const struct cowstat_kunit_inc *want,
 			       const char *what);
 
-/* The parent = sum of children relations of counters.h, on an incs list. */
+/* The parent = sum of children relations of counter-list.h, on an incs list. */
 void cowstat_kunit_expect_relations(struct kunit *test,
 				    const struct cowstat_incs *incs);
 

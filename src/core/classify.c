@@ -16,9 +16,9 @@
 #include <cowstat/core.h>
 
 static const char *const cowstat_counter_names[] = {
-#define COWSTAT_NAME(name, side, meaning) __stringify(name),
-	COWSTAT_COUNTERS(COWSTAT_NAME)
-#undef COWSTAT_NAME
+#define COWSTAT_COUNTER(name, side, meaning) __stringify(name),
+#include <cowstat/counter-list.h>
+#undef COWSTAT_COUNTER
 };
 
 const char *cowstat_counter_name(enum cowstat_counter id)

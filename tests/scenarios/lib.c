@@ -28,9 +28,9 @@
 #define TRACK_PATH "/sys/kernel/debug/cowstat/track"
 
 const char *const cs_counter_names[COWSTAT_NR_COUNTERS] = {
-#define CS_NAME(name, side, meaning) #name,
-	COWSTAT_COUNTERS(CS_NAME)
-#undef CS_NAME
+#define COWSTAT_COUNTER(name, side, meaning) #name,
+#include <cowstat/counter-list.h>
+#undef COWSTAT_COUNTER
 };
 
 static const char *scenario;

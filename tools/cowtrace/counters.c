@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The counter list as cowtrace sees it: names and meanings come from
- * include/cowstat/counters.h; only the unit (what a count is worth in
+ * include/cowstat/counter-list.h; only the unit (what a count is worth in
  * bytes) is cowtrace's own knowledge, kept next to the list so that a new
  * counter without a unit fails the unit tests instead of printing wrong
  * byte totals.
@@ -11,9 +11,9 @@
 #include "cowtrace.h"
 
 const struct cow_counter_info cow_counter_info[COWSTAT_NR_COUNTERS] = {
-#define COW_INFO(name, side, meaning) { #name, #side, meaning },
-	COWSTAT_COUNTERS(COW_INFO)
-#undef COW_INFO
+#define COWSTAT_COUNTER(name, side, meaning) { #name, #side, meaning },
+#include <cowstat/counter-list.h>
+#undef COWSTAT_COUNTER
 };
 
 static const struct {
