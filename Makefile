@@ -10,6 +10,7 @@
 #   make check            every test; ends with "N passed, N failed, N skipped"
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
+#   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel)
 #   make deps             install what the project needs (Debian 12)
 #   make clean
 
@@ -31,7 +32,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 MODULE_DIR := $(PROJECT)
 endif
 
-.PHONY: all module tools demo check kunit lint deps clean help
+.PHONY: all module tools demo check kunit lint bench deps clean help
 
 all: module tools
 
@@ -61,6 +62,10 @@ kunit:
 lint:
 	@scripts/lint
 
+bench:
+	@scripts/deps
+	@bench/run
+
 deps:
 	@scripts/deps
 
@@ -70,6 +75,7 @@ clean:
 	find src -name '*.o' -o -name '.*.cmd' | xargs rm -f
 	$(MAKE) -C tools/cowtrace clean 2>/dev/null || true
 	$(MAKE) -C tests clean 2>/dev/null || true
+	$(MAKE) -C bench clean 2>/dev/null || true
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile
