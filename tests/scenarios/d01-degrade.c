@@ -11,7 +11,9 @@
  *                           COW workload still gives exact fork counters
  *                           and leaves the unavailable ones at 0.
  *  rename=do_wp_page:cowstat_no_such_function
- *                           as if it were renamed: "failed(-ENOENT)".
+ *                           as if it were renamed: "failed(-ENOENT)" in
+ *                           probes, and the kernel log says which probe
+ *                           failed and which counters are unavailable.
  *  strict=1 skip_symbol=do_wp_page
  *                           refused with EOPNOTSUPP, nothing left loaded.
  *  strict=1                 loads on this kernel (every core probe exists).
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/klog.h>
 #include <sys/syscall.h>
 
 #include "lib.h"
@@ -100,6 +103,25 @@ static void check_probes(const char *label, const char *probe_line,
 	}
 }
 
+/* The kernel log names the failed probe and an unavailable counter. */
+static void check_kernel_log(const char *label)
+{
+	static const char *const want[] = {
+		"cowstat_no_such_function: cannot register (-2)",
+		"counter cow_copies unavailable (cowstat_no_such_function:-ENOENT)",
+	};
+	static char log[1 << 20];
+	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	size_t i;
+
+	if (len < 0)
+		cs_die("klogctl");
+	log[len] = '\0';
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(log, want[i]))
+			cs_fail("%s: the kernel log lacks '%s'", label, want[i]);
+}
+
 /* fork + COW with do_wp_page unhooked: fork counters exact, wp ones 0 */
 static void workload(const char *label, int slot)
 {
@@ -153,6 +175,7 @@ int main(void)
 		check_probes("rename",
 			     "\ncowstat_no_such_function failed(-ENOENT) ",
 			     "cowstat_no_such_function:-ENOENT");
+		check_kernel_log("rename");
 		if (unload())
 			cs_die("rmmod after rename");
 	}
