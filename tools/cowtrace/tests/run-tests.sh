@@ -16,10 +16,9 @@ FIXTURES=$PWD/tests/fixtures/debugfs
 WORK=$(mktemp -d /tmp/cowtrace-test.XXXXXX)
 trap 'rm -rf "$WORK"; tmux kill-session -t "cowtrace-test-$$" 2>/dev/null' EXIT
 
-passed=0
-failed=0
-pass() { echo "PASS cowtrace/$1"; passed=$((passed + 1)); }
-fail() { echo "FAIL cowtrace/$1: $2"; failed=$((failed + 1)); }
+LAYER=cowtrace
+# shellcheck source=tools/cowtrace/tests/lib.sh
+. tests/lib.sh
 
 # A fresh copy of the fixture directory for each test, so logs start empty.
 fresh() {
@@ -27,32 +26,6 @@ fresh() {
 	mkdir -p "$WORK/root"
 	cp -r "$FIXTURES" "$WORK/root/cowstat"
 	export COWTRACE_DEBUGFS=$WORK/root/cowstat
-}
-
-# expect NAME WANT_RC -- CMD...: runs CMD, keeps stdout/stderr in $out/$err.
-run_cmd() {
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	rc=$?
-	out=$(cat "$WORK/out")
-	err=$(cat "$WORK/err")
-}
-
-# One error path: exit code, exactly one stderr line, containing text.
-check_error() {
-	local name=$1 want_rc=$2 text=$3
-	shift 3
-	run_cmd "$@"
-	local lines
-	lines=$(wc -l <"$WORK/err")
-	if [ "$rc" != "$want_rc" ]; then
-		fail "$name" "exit $rc, want $want_rc (stderr: $err)"
-	elif [ "$lines" != 1 ]; then
-		fail "$name" "$lines lines on stderr, want one: $err"
-	elif [[ "$err" != "cowtrace: "*"$text"* ]]; then
-		fail "$name" "message '$err' lacks '$text'"
-	else
-		pass "$name"
-	fi
 }
 
 # Nothing left behind: every group cowtrace started was closed.

@@ -17,32 +17,9 @@ DEBUGFS=/sys/kernel/debug/cowstat
 WORK=$(mktemp -d /tmp/cowtrace-vm.XXXXXX)
 trap 'rm -rf "$WORK"; tmux kill-server 2>/dev/null' EXIT
 
-passed=0
-failed=0
-pass() { echo "PASS cowtrace-vm/$1"; passed=$((passed + 1)); }
-fail() { echo "FAIL cowtrace-vm/$1: $2"; failed=$((failed + 1)); }
-
-run_cmd() {
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	rc=$?
-	out=$(cat "$WORK/out")
-	err=$(cat "$WORK/err")
-}
-
-check_error() {
-	local name=$1 want_rc=$2 text=$3
-	shift 3
-	run_cmd "$@"
-	if [ "$rc" != "$want_rc" ]; then
-		fail "$name" "exit $rc, want $want_rc (stderr: $err)"
-	elif [ "$(wc -l <"$WORK/err")" != 1 ]; then
-		fail "$name" "want one stderr line: $err"
-	elif [[ "$err" != "cowtrace: "*"$text"* ]]; then
-		fail "$name" "message '$err' lacks '$text'"
-	else
-		pass "$name"
-	fi
-}
+LAYER=cowtrace-vm
+# shellcheck source=tools/cowtrace/tests/lib.sh
+. tests/lib.sh
 
 # No group may be left registered: `track` shows only its header.
 check_no_groups() {
