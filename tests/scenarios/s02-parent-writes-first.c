@@ -30,18 +30,8 @@ int main(void)
 
 	cs_chan_init(&ch);
 	pid = cs_fork(0);
-	if (pid == 0) {
-		cs_chan_child(&ch);
-		cs_wait_parent(&ch);
-		cs_quiesce();
-		reuse0 = cs_vmstat("pgreuse");
-		flt0 = cs_minflt(getpid());
-		cs_write_pages(r, 0, K_PAGES, 2);
-		cs_tell_parent(&ch, cs_minflt(getpid()) - flt0);
-		cs_tell_parent(&ch, cs_vmstat("pgreuse") - reuse0);
-		cs_wait_parent(&ch);
-		_exit(0);
-	}
+	if (pid == 0)
+		cs_child_writer(&ch, r);
 	cs_chan_parent(&ch);
 	cs_track(&child, pid, r, r + RSIZE);
 	cs_track(&par, getpid(), r, r + RSIZE);
@@ -71,10 +61,9 @@ int main(void)
 	CS_EQ("child smaps(R) Shared_Dirty kB", 0, sm.shared_dirty);
 
 	/* the child writes K: its pages are its own, K moved reuses */
-	cs_tell_child(&ch, 1);
-	CS_EQ("child minflt delta", K_PAGES, cs_wait_child(&ch));
-	CS_EQ("pgreuse delta over the child's writes", K_PAGES,
-	      cs_wait_child(&ch));
+	cs_child_write(&ch, 0, K_PAGES, 2, &flt0, &reuse0);
+	CS_EQ("child minflt delta", K_PAGES, flt0);
+	CS_EQ("pgreuse delta over the child's writes", K_PAGES, reuse0);
 	{
 		const struct cs_exp child_w[] = {
 			{ "cow_reuses_moved", K_PAGES }, { "wp_faults", K_PAGES },
@@ -90,7 +79,7 @@ int main(void)
 		cs_expect_group("child", &child, child_w);
 		cs_expect_group("group", &all, all_w);
 	}
-	cs_tell_child(&ch, 2);
+	cs_child_exit(&ch);
 	cs_expect_exit0("child", pid);
 	return cs_finish();
 }
