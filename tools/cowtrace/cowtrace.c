@@ -45,6 +45,7 @@ static const char doc[] =
 "    cowtrace -p 1234                  # attach to PID 1234 until Ctrl-C\n"
 "    cowtrace -p 1234,1240 -i 1 -d 10  # two PIDs, a report each second, 10 s\n"
 "    cowtrace -p 1234 -i 1 --json      # JSON Lines: one object per interval\n"
+"    cowtrace -x , -- make -j2         # comma-separated values, as perf stat -x\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
 "\v"
@@ -65,6 +66,7 @@ static const struct argp_option opts[] = {
 	{ "leader-only", 'L', NULL, 0, "Report when COMMAND exits, not when its tree does", 0 },
 	{ "user", 'u', "USER", 0, "Run COMMAND as USER (under sudo: SUDO_UID)", 0 },
 	{ "json", 'j', NULL, 0, "JSON instead of tables (JSON Lines with -i)", 0 },
+	{ "field-separator", 'x', "SEP", 0, "Values split by SEP instead of tables", 0 },
 	{ "hist", 'H', NULL, 0, "Add system-wide fork and COW fault latency", 0 },
 	{ "all", 'a', NULL, 0, "List every counter of the total, zeros too", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
@@ -296,6 +298,11 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 	case 'j':
 		a->out.json = true;
 		break;
+	case 'x':
+		if (!*arg || strchr(arg, '\n'))
+			cow_usage_error("-x wants a separator such as , or ';', not '%s'", arg);
+		a->out.sep = arg;
+		break;
 	case 'H':
 		a->out.hist = true;
 		break;
@@ -382,6 +389,10 @@ int main(int argc, char **argv)
 		cow_usage_error("-u goes with a COMMAND; attached processes keep their user");
 	if (a.nr_pids && a.out.leader_only)
 		cow_usage_error("--leader-only goes with a COMMAND");
+	if (a.out.sep && a.out.json)
+		cow_usage_error("give either --json or -x SEP, not both");
+	if (a.out.sep && a.out.hist)
+		cow_usage_error("--hist has no -x SEP form: use the tables or --json");
 	if (a.out.timestamp && !a.out.interval)
 		cow_usage_error("-T stamps interval reports: give -i SEC too");
 

@@ -63,6 +63,7 @@ struct cow_output {
 	bool leader_only;	/* run: stop when COMMAND itself exits */
 	bool to_stderr;		/* run: stdout is COMMAND's, the report goes to stderr */
 	double interval;	/* -i SEC; 0 for none */
+	const char *sep;	/* -x SEP: separated values instead of tables */
 	const char *path;	/* -o FILE; NULL for stdout (stderr in run mode) */
 };
 

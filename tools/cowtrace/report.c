@@ -817,9 +817,70 @@ void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 	json_finish(&j);
 }
 
+/* ---- separated values (-x SEP) ---- */
+
+static bool sv_header_done;
+
+static void sv_header(FILE *f, const char *sep)
+{
+	if (sv_header_done)
+		return;
+	sv_header_done = true;
+	fprintf(f, "type%sinterval%spid%sppid%scomm", sep, sep, sep, sep);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		fprintf(f, "%s%s", sep, cow_counter_info[i].name);
+	fprintf(f, "%sfork_ns\n", sep);
+}
+
+/* comm may hold the separator or any byte: those become '?'. */
+static void sv_comm(FILE *f, const char *comm, const char *sep)
+{
+	for (const char *c = comm; *c; c++)
+		fputc(strchr(sep, *c) || *c == '\n' || *c == '\r' || *c == '"' ? '?' : *c, f);
+}
+
+static void sv_row(FILE *f, const char *sep, const char *type, unsigned int interval,
+		   const struct cow_proc *p, const struct cow_counters *c, bool has_fork_ns,
+		   uint64_t fork_ns)
+{
+	fputs(type, f);
+	fputs(sep, f);
+	if (interval)
+		fprintf(f, "%u", interval);
+	fputs(sep, f);
+	if (p) {
+		fprintf(f, "%lld%s%lld%s", (long long)p->tgid, sep, (long long)p->ppid, sep);
+		sv_comm(f, p->comm, sep);
+	} else {
+		fprintf(f, "%s%s", sep, sep);
+	}
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		if (c->have[i])
+			fprintf(f, "%s%llu", sep, (unsigned long long)c->val[i]);
+		else
+			fprintf(f, "%s-", sep);
+	}
+	if (has_fork_ns)
+		fprintf(f, "%s%llu\n", sep, (unsigned long long)fork_ns);
+	else
+		fprintf(f, "%s-\n", sep);
+}
+
+static void report_sv(FILE *f, const struct cow_report *r, const char *sep)
+{
+	sv_header(f, sep);
+	for (size_t i = 0; i < r->nr_procs; i++)
+		sv_row(f, sep, "process", 0, &r->procs[i], &r->procs[i].c,
+		       r->procs[i].has_fork_ns, r->procs[i].fork_ns);
+	sv_row(f, sep, "total", 0, NULL, &r->total, r->has_total_fork_ns, r->total_fork_ns);
+	fflush(f);
+}
+
 void cow_report_print(FILE *f, const struct cow_report *r, const struct cow_output *o)
 {
-	if (o->json)
+	if (o->sep)
+		report_sv(f, r, o->sep);
+	else if (o->json)
 		cow_report_print_json(f, r, o->interval > 0);
 	else
 		cow_report_print_text(f, r, o->all);
@@ -979,7 +1040,17 @@ int cow_intervals_emit(struct cow_intervals *iv, struct cow_source *s, struct co
 	if (prev)
 		cow_counters_sub(&delta, &prev->total);
 	iv->seq++;
-	if (o->json)
+	if (o->sep) {
+		sv_header(f, o->sep);
+		for (size_t i = 0; i < cur->nr_procs; i++) {
+			struct cow_counters c;
+
+			if (proc_delta(cur, prev, i, &c))
+				sv_row(f, o->sep, "interval", iv->seq, &cur->procs[i], &c, false, 0);
+		}
+		sv_row(f, o->sep, "interval_total", iv->seq, NULL, &delta, false, 0);
+		fflush(f);
+	} else if (o->json)
 		interval_json(f, iv, cur, prev, &delta);
 	else
 		interval_text(f, iv, cur, prev, &delta, o->timestamp);

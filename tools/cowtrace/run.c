@@ -8,8 +8,13 @@
  * group for the child's PID and only then lets it go on to drop privileges
  * and exec.  The child first says it is ready, just before it blocks, so
  * that the parent's snapshot of its record at the group's start cannot
- * race with the child's own first writes after fork.  A second pipe, close-on-exec, carries back the errno of a
- * failed exec: EOF on it means COMMAND is running.
+ * race with the child's own first writes after fork.  A second pipe,
+ * close-on-exec, carries back the errno of a failed exec: EOF on it means
+ * COMMAND is running.
+ *
+ * The report goes to stderr (or -o FILE): stdout is COMMAND's.  It comes
+ * when the whole group is gone, not only COMMAND (watch()), and if it
+ * cannot be read then, cowtrace still exits with COMMAND's status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -194,7 +199,7 @@ static int watch(struct cow_source *src, struct cow_report *r, const struct cow_
 	sigset_t unblocked;
 	struct cow_intervals iv;
 	uint64_t step = (uint64_t)(o->interval * 1e9), next = step ? r->start_ns + step : 0;
-	uint64_t exit_ns = 0;
+	uint64_t exit_ns = 0, next_check = 0;
 	pid_t pid = r->leaders[0];
 	bool leader_done = false, hinted = false, waited = false;
 	int ret = WATCH_DONE;
@@ -239,7 +244,10 @@ static int watch(struct cow_source *src, struct cow_report *r, const struct cow_
 			while (next <= now)
 				next += step;
 		}
-		if (leader_done) {
+		if (leader_done && now < next_check) {
+			/* Woken early (a stray SIGCHLD): look again when due. */
+			wake = next_check;
+		} else if (leader_done) {
 			struct cow_report check = {
 				.leaders = r->leaders, .group_gens = r->group_gens,
 				.nr_leaders = r->nr_leaders,
@@ -267,7 +275,8 @@ static int watch(struct cow_source *src, struct cow_report *r, const struct cow_
 				cow_err("COMMAND exited; waiting for the processes it left running (Ctrl-C to stop, --leader-only not to wait)");
 				hinted = true;
 			}
-			wake = now + LIVENESS_NS;
+			next_check = now + LIVENESS_NS;
+			wake = next_check;
 		}
 		if (next && (!wake || next < wake))
 			wake = next;

@@ -264,6 +264,40 @@ else
 	fail run_leader_only "rc $rc: $(grep -E '"(state|waited_ns)"' <<<"$err" | tr -d ' \n')"
 fi
 
+# -x SEP: separated values (perf stat -x), one header, "-" for unavailable.
+fresh
+run_cmd "$COWTRACE" -x , -- sh -c 'echo out'
+if [ $rc = 0 ] && [ "$out" = out ] && python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin.read().splitlines()))
+hdr = rows[0]
+assert hdr[:5] == ["type", "interval", "pid", "ppid", "comm"] and hdr[-1] == "fork_ns", hdr[:6]
+assert all(len(r) == len(hdr) for r in rows), [len(r) for r in rows]
+d = [dict(zip(hdr, r)) for r in rows[1:]]
+assert [r["type"] for r in d] == ["process"] * 3 + ["total"]
+assert d[-1]["cow_copies"] == "16407" and d[-1]["fork_ns"] == "2130000"
+assert d[2]["comm"] == "my worker" and d[2]["pid"] == "4000002"
+assert all(r["cow_copies_pfn"] == "-" for r in d)
+' <<<"$err"; then
+	pass run_separated_values
+else
+	fail run_separated_values "rc $rc: $(head -c 300 <<<"$err")"
+fi
+fresh
+run_cmd "$COWTRACE" -x ';' -i 0.2 -- sleep 0.3
+if [ $rc = 0 ] && python3 -c '
+import sys
+rows = [l.split(";") for l in sys.stdin.read().splitlines()]
+types = [r[0] for r in rows[1:]]
+assert rows[0][0] == "type" and "interval_total" in types and types[-1] == "total", types
+assert all(len(r) == len(rows[0]) for r in rows)
+' <<<"$err"; then
+	pass run_separated_values_intervals
+else
+	fail run_separated_values_intervals "rc $rc: $(head -c 300 <<<"$err")"
+fi
+check_error err_sep_json 2 "either --json or -x SEP" "$COWTRACE" -x , --json -- true
+
 # -i with a COMMAND: interval reports while it runs, then the report.
 fresh
 run_cmd "$COWTRACE" -i 0.2 -- sleep 0.75
@@ -334,7 +368,7 @@ check_argp_error() { # NAME TEXT CMD...
 	fi
 }
 check_argp_error err_unknown_option "cowtrace: unrecognized option '--bogus'" "$COWTRACE" --bogus -- true
-check_argp_error err_unknown_short "cowtrace: invalid option -- 'x'" "$COWTRACE" -jx -- true
+check_argp_error err_unknown_short "cowtrace: invalid option -- 'q'" "$COWTRACE" -jq -- true
 check_argp_error err_missing_value "cowtrace: option requires an argument -- 'p'" "$COWTRACE" -p
 check_argp_error err_ambiguous "cowtrace: option '--h' is ambiguous; possibilities: '--" \
 	"$COWTRACE" --h

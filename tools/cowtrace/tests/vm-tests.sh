@@ -343,19 +343,21 @@ mkdir -p "$readme_dir/bin"
 ln -s "$PWD/../../tools" "$PWD/../../examples" "$readme_dir/"
 printf '#!/bin/sh\nexec "$@"\n' >"$readme_dir/bin/sudo"
 chmod +x "$readme_dir/bin/sudo"
+# (A file, not <(...): the guest has no /dev/fd.)
+sed -n '/^## cowtrace$/,/^## /p' ../../README.md | grep -E '^    ' |
+	sed -E 's/^    //; s/ +# [^#]*$//' >"$WORK/readme.examples"
 n=0
 while IFS= read -r example; do
 	n=$((n + 1))
 	(cd "$readme_dir" && PATH=$readme_dir/bin:$PATH timeout 120 sh -ec "$example") \
-		>"$WORK/readme.out" 2>&1
+		</dev/null >"$WORK/readme.out" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then
 		pass "readme_example_$n"
 	else
 		fail "readme_example_$n" "'$example' exited $rc: $(tail -n 3 "$WORK/readme.out" | tr '\n' '|')"
 	fi
-done < <(sed -n '/^## cowtrace$/,/^## /p' ../../README.md | grep -E '^    ' |
-	 sed -E 's/^    //; s/ +# [^#]*$//')
+done <"$WORK/readme.examples"
 [ "$n" -ge 8 ] && pass readme_examples_found || fail readme_examples_found "only $n examples in README's cowtrace section"
 [ -s "$readme_dir/report.txt" ] && grep -q 'Fork sharing' "$readme_dir/report.txt" &&
 	pass readme_output_file || fail readme_output_file "report.txt missing or without a report"
