@@ -424,11 +424,13 @@ run_cmd "$COWTRACE" top --help
 run_cmd "$COWTRACE" --version
 [ $rc = 0 ] && [[ "$out" == "cowtrace "* ]] && pass version || fail version "rc $rc"
 # Help reads as written at 80 columns: no line past 79, no option whose
-# description wraps onto a continuation line.
+# description wraps onto a continuation line, and no text line that argp
+# broke mid-phrase (the rest of it left alone on a short line, as
+# "not\nroot" was).
 for sub in "" top status; do
 	run_cmd "$COWTRACE" $sub --help
 	long=$(awk 'length > 79' <<<"$out")
-	wrapped=$(grep -E '^ {29}[^ ]' <<<"$out")
+	wrapped=$(grep -E '^ {29}[^ ]' <<<"$out"; awk 'NF && length < 12 && !/:$/' <<<"$out")
 	if [ $rc = 0 ] && [ -z "$long" ] && [ -z "$wrapped" ]; then
 		pass "help_80_columns${sub:+_$sub}"
 	else
