@@ -645,8 +645,8 @@ void cow_report_print_text(FILE *f, const struct cow_report *r, bool all)
 	print_tables(f, r);
 	print_totals(f, r, all);
 	if (r->latency) {
-		fprintf(f, "\nLatency, system-wide (every process on the system, not only the track group), during the %s:\n",
-			r->argv ? "run" : "attach");
+		fprintf(f, "\nLatency, system-wide (every process on the system, not only the track group), %s:\n",
+			r->argv ? "during the run" : "while attached");
 		cow_latency_print(f, r->latency);
 	}
 	if (r->waited_ns) {
