@@ -442,7 +442,7 @@ done
 fresh
 sleep 5 &
 target=$!
-run_cmd "$COWTRACE" -p "$target" -i 0.2 -d 0.5
+run_cmd "$COWTRACE" -p "$target" -i 0.2 -d 1.5
 kill $target 2>/dev/null
 wait $target 2>/dev/null
 if [ $rc = 0 ] && grep -q "attached to PID $target" <<<"$out" &&
