@@ -436,6 +436,46 @@ static void cowstat_classify_caller_names(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cowstat_classify_caller(c->sym), c->want);
 }
 
+struct site_case {
+	const char *sym;
+	enum cowstat_site want;
+};
+
+static const struct site_case site_cases[] = {
+	{ "wp_page_copy", COWSTAT_SITE_WP },
+	{ "do_wp_page+0x2f1/0x8a0", COWSTAT_SITE_WP },
+	{ "wp_page_copy.isra.0", COWSTAT_SITE_WP },
+	{ "copy_page_range+0x6d2/0x1500", COWSTAT_SITE_FORK },
+	{ "copy_present_page", COWSTAT_SITE_FORK },
+	{ "copy_present_ptes.constprop.0", COWSTAT_SITE_FORK },
+	{ "copy_pte_range", COWSTAT_SITE_FORK },
+	{ "set_pte_range+0x5d/0x1a0", COWSTAT_SITE_COW_AT_FAULT },
+	{ "do_set_pte", COWSTAT_SITE_COW_AT_FAULT },
+	{ "do_fault.cold", COWSTAT_SITE_COW_AT_FAULT },
+	{ "do_anonymous_page+0x80/0x400", COWSTAT_SITE_NONE },
+	{ "__handle_mm_fault+0x5a1/0xc00", COWSTAT_SITE_NONE },
+	{ "do_swap_page", COWSTAT_SITE_NONE },
+	{ "move_pages_pte", COWSTAT_SITE_NONE },
+	{ "do_wp_page_x", COWSTAT_SITE_NONE },
+	{ "wp_page", COWSTAT_SITE_NONE },
+	{ "copy_page", COWSTAT_SITE_NONE },
+	{ "", COWSTAT_SITE_NONE },
+};
+
+static void site_case_desc(const struct site_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "'%s'", c->sym);
+}
+
+KUNIT_ARRAY_PARAM(site, site_cases, site_case_desc);
+
+static void cowstat_classify_site_names(struct kunit *test)
+{
+	const struct site_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, cowstat_classify_site(c->sym), c->want);
+}
+
 /* ------------------------------------------------------------------ */
 /* Increment lists and counter names                                   */
 /* ------------------------------------------------------------------ */
@@ -522,6 +562,7 @@ static struct kunit_case cowstat_classify_cases[] = {
 			 hugetlb_gen_params),
 	KUNIT_CASE_PARAM(cowstat_classify_fork_vma_counts, fork_gen_params),
 	KUNIT_CASE_PARAM(cowstat_classify_caller_names, caller_gen_params),
+	KUNIT_CASE_PARAM(cowstat_classify_site_names, site_gen_params),
 	KUNIT_CASE(cowstat_incs_add_folds_and_drops_zero),
 	KUNIT_CASE(cowstat_incs_add_full),
 	KUNIT_CASE(cowstat_incs_add_widest_event_fits),

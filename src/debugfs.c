@@ -54,7 +54,60 @@ static int latency_show(struct seq_file *m, void *unused)
 	cowstat_show_latency(m, &cowstat_state);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(latency);
+
+/*
+ * Fault latencies are timed from the first time somebody reads them on
+ * (cowtrace --hist reads the file before its workload starts); "timing"
+ * turns it off again.  The fork copy time is always measured.
+ */
+static int latency_open(struct inode *inode, struct file *file)
+{
+	static_branch_enable(&cowstat_timing);
+	return single_open(file, latency_show, inode->i_private);
+}
+
+static const struct file_operations latency_fops = {
+	.owner = THIS_MODULE,
+	.open = latency_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int timing_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%d\n", static_key_enabled(&cowstat_timing));
+	return 0;
+}
+
+static int timing_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, timing_show, inode->i_private);
+}
+
+static ssize_t timing_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	bool on;
+	int ret = kstrtobool_from_user(ubuf, count, &on);
+
+	if (ret)
+		return ret;
+	if (on)
+		static_branch_enable(&cowstat_timing);
+	else
+		static_branch_disable(&cowstat_timing);
+	return count;
+}
+
+static const struct file_operations timing_fops = {
+	.owner = THIS_MODULE,
+	.open = timing_open,
+	.read = seq_read,
+	.write = timing_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 /* Copy a short write from userspace; the core parses it. */
 static ssize_t cowstat_copy_cmd(char *buf, size_t size,
@@ -200,6 +253,7 @@ int cowstat_debugfs_init(void)
 	debugfs_create_file("reset", 0200, cowstat_dir, NULL, &reset_fops);
 	debugfs_create_file("latency", 0400, cowstat_dir, NULL,
 			    &latency_fops);
+	debugfs_create_file("timing", 0600, cowstat_dir, NULL, &timing_fops);
 	return 0;
 }
 

@@ -7,8 +7,11 @@
 #ifndef _COWSTAT_GLUE_H
 #define _COWSTAT_GLUE_H
 
+#include <linux/ftrace.h>
+#include <linux/jump_label.h>
 #include <linux/kprobes.h>
 #include <linux/mm_types.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
 
 #include <cowstat/core.h>
@@ -44,6 +47,18 @@ enum cowstat_probe_id {
 };
 
 /**
+ * enum cowstat_mech - what a hook is built on
+ * @COWSTAT_MECH_KPROBE: a kprobe or kretprobe (on the ftrace path where
+ *                       the function is traceable, else int3)
+ * @COWSTAT_MECH_FTRACE: a raw ftrace_ops on the function's entry: no full
+ *                       pt_regs, no kprobe lookup; entry hooks only
+ */
+enum cowstat_mech {
+	COWSTAT_MECH_KPROBE,
+	COWSTAT_MECH_FTRACE,
+};
+
+/**
  * struct cowstat_probe - one hooked function
  * @symbol:     the function on this kernel (compat.h picks the name)
  * @is_ret:     a kretprobe (entry and return handlers), else a kprobe
@@ -57,6 +72,9 @@ enum cowstat_probe_id {
  * @skipped:    not registered because of skip_symbol=
  * @unbuilt:    its function is configured out of this kernel
  * @registered: in place
+ * @fentry:     raw ftrace_ops handler of an entry hook (NULL: kprobe only)
+ * @mech:       the mechanism in place (or tried last)
+ * @fops:       the ftrace_ops
  * @hits:       handler calls
  * @kp:         the kprobe
  * @rp:         the kretprobe
@@ -74,19 +92,49 @@ struct cowstat_probe {
 	bool skipped;
 	bool unbuilt;
 	bool registered;
-	atomic64_t hits;
+	ftrace_func_t fentry;
+	enum cowstat_mech mech;
 	struct kprobe kp;
 	struct kretprobe rp;
+	struct ftrace_ops fops;
 };
 
 extern struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES];
 
+/* Handler calls per probe, per CPU: no shared cache line on a hit. */
+struct cowstat_hit_counts {
+	unsigned long n[COWSTAT_NR_PROBES];
+};
+
+DECLARE_PER_CPU(struct cowstat_hit_counts, cowstat_hits);
+
 static inline void cowstat_hit(enum cowstat_probe_id id)
 {
-	atomic64_inc(&cowstat_probes[id].hits);
+	this_cpu_inc(cowstat_hits.n[id]);
 }
 
-int cowstat_probes_register(const char *rename, const char *skip);
+/*
+ * Accounting is on only while every probe is in place: handlers return at
+ * once before the last one is armed and from the moment unloading starts,
+ * so no event is half-seen (an outer hook live before its markers, or
+ * markers writing into contexts whose outer hook is gone).
+ */
+DECLARE_STATIC_KEY_FALSE(cowstat_live);
+
+static inline bool cowstat_on(void)
+{
+	return static_branch_likely(&cowstat_live);
+}
+
+/*
+ * Fault latency is timed only while a reader wants it (the latency file
+ * was opened, or timing is switched on): two clock reads a fault saved.
+ */
+DECLARE_STATIC_KEY_FALSE(cowstat_timing);
+
+int cowstat_probes_register(const char *rename, const char *skip,
+			    const char *use_kprobe);
+void cowstat_probes_start(void);
 void cowstat_probes_unregister(void);
 bool cowstat_probe_ok(enum cowstat_probe_id id);
 bool cowstat_strict_ok(void);
@@ -221,6 +269,20 @@ static inline u64 cowstat_now(void)
 	return ktime_get_mono_fast_ns();
 }
 
+/* The start of a timed fault, or 0 when nobody reads latencies. */
+static inline u64 cowstat_fault_t0(void)
+{
+	return static_branch_unlikely(&cowstat_timing) ? cowstat_now() : 0;
+}
+
+/* Time since @t0, 0 when the fast clock stepped back under us. */
+static inline u64 cowstat_since(u64 t0)
+{
+	u64 now = cowstat_now();
+
+	return now > t0 ? now - t0 : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Handlers (hook_*.c)                                                 */
 /* ------------------------------------------------------------------ */
@@ -262,6 +324,39 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 int cowstat_hugetlb_wp_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_hugetlb_install_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_hugetlb_alloc_pre(struct kprobe *p, struct pt_regs *regs);
+
+/*
+ * The same entry handlers on a raw ftrace_ops: ftrace passes the argument
+ * registers in a struct pt_regs inside ftrace_regs on x86 (6.1 and 6.12),
+ * and the caller's return address as parent_ip.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define COWSTAT_HAVE_FENTRY 1
+
+static __always_inline struct pt_regs *cowstat_fregs(struct ftrace_regs *fregs)
+{
+#ifdef arch_ftrace_regs
+	return &arch_ftrace_regs(fregs)->regs;
+#else
+	return &fregs->regs;
+#endif
+}
+
+#define COWSTAT_FENTRY_DECL(pre)					\
+	void pre##_fentry(unsigned long ip, unsigned long parent_ip,	\
+			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+
+COWSTAT_FENTRY_DECL(cowstat_exit_mmap);
+COWSTAT_FENTRY_DECL(cowstat_install);
+COWSTAT_FENTRY_DECL(cowstat_move);
+COWSTAT_FENTRY_DECL(cowstat_uffd);
+COWSTAT_FENTRY_DECL(cowstat_pmd_mkwrite);
+COWSTAT_FENTRY_DECL(cowstat_hugetlb_wp);
+COWSTAT_FENTRY_DECL(cowstat_hugetlb_install);
+COWSTAT_FENTRY_DECL(cowstat_hugetlb_alloc);
+#else
+#define COWSTAT_HAVE_FENTRY 0
+#endif
 
 /* debugfs.c */
 int cowstat_debugfs_init(void);

@@ -24,9 +24,11 @@
  * (no do_wp_page at all; recognised by the caller of the install).
  */
 
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/userfaultfd_k.h>
 
 #include "compat.h"
 #include "glue.h"
@@ -38,6 +40,8 @@ int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 	struct vm_area_struct *vma = vmf->vma;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->kind = COWSTAT_FAULT_WP;
@@ -50,7 +54,23 @@ int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 			       cowstat_unshare_noop(ctx->wp.kind);
 	ctx->wp.shared = cowstat_wp_shared(vma);
 	ctx->wp.has_mkwrite = cowstat_has_mkwrite(vma, ctx->wp.kind);
-	ctx->t0 = cowstat_now();
+	ctx->t0 = cowstat_fault_t0();
+	/*
+	 * An exclusive anonymous page in a private mapping, not armed for
+	 * uffd-wp, is reused (or kept, for an unshare) under the page table
+	 * lock held since entry: no marker, no failure, and 0 is returned.
+	 * Count it now and skip the return hook, unless latency is timed.
+	 */
+	if (ctx->wp.kind == COWSTAT_PAGE_ANON && ctx->wp.exclusive &&
+	    !ctx->wp.shared && !ctx->t0 &&
+	    !userfaultfd_pte_wp(vma, vmf->orig_pte)) {
+		struct cowstat_incs incs = { };
+
+		ctx->wp.ret = COWSTAT_RET_OK;
+		cowstat_classify_wp(&ctx->wp, &incs);
+		cowstat_charge_fault(ctx->mm, ctx->address, &incs);
+		return 1;
+	}
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
@@ -70,8 +90,9 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 	struct cowstat_incs incs = { };
 	enum cowstat_outcome o;
 	enum cowstat_hist_id h = COWSTAT_HIST_WP_OTHER;
-	u64 dt = cowstat_now() - ctx->t0;
 
+	if (!cowstat_on())
+		return 0;
 	if (!ctx->in_tct) {
 		/* Nested markers had nowhere to go: count the fault only. */
 		cowstat_incs_add(&incs, COWSTAT_wp_faults, 1);
@@ -86,95 +107,106 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
 	if (o < ARRAY_SIZE(cowstat_wp_hist) && cowstat_wp_hist[o])
 		h = cowstat_wp_hist[o];
-	cowstat_hist_add(&cowstat_state.hist[h], dt);
+	if (ctx->t0)
+		cowstat_hist_add(&cowstat_state.hist[h], cowstat_since(ctx->t0));
 	return 0;
 }
 
 NOKPROBE_SYMBOL(cowstat_do_wp_page_ret);
 
 /*
- * Caller classes of the install function, by return address.  About
- * twenty call sites exist; each is looked up in kallsyms once and then
- * remembered in the array of its class (one word per entry, so a lock-free
- * cmpxchg publishes it whole).
+ * What an install means, by the address it returns to (enum cowstat_site).
+ * A direct-mapped cache: one word per entry, the return address shifted
+ * left by two with the class in the two bits freed (kernel and module text
+ * have their two top address bits set, so the shift loses nothing), so
+ * one load and one compare answer, and a plain store publishes an entry
+ * whole.  A miss looks the address up in kallsyms once.  A module's text
+ * may be reused by another module after an unload; every module address
+ * is COWSTAT_SITE_NONE, so a stale entry is still right.
  */
-#define COWSTAT_CALLERS 32
+#define COWSTAT_SITE_BITS	6
+#define COWSTAT_TEXT_TOP	(3UL << (BITS_PER_LONG - 2))
 
-static unsigned long cowstat_callers[2][COWSTAT_CALLERS];
+static unsigned long cowstat_sites[1UL << COWSTAT_SITE_BITS];
 
-static bool cowstat_caller_known(const unsigned long *arr, unsigned long addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < COWSTAT_CALLERS; i++) {
-		unsigned long a = READ_ONCE(arr[i]);
-
-		if (a == addr)
-			return true;
-		if (!a)
-			return false;
-	}
-	return false;
-}
-
-static void cowstat_caller_remember(unsigned long *arr, unsigned long addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < COWSTAT_CALLERS; i++) {
-		unsigned long a = READ_ONCE(arr[i]);
-
-		if (a == addr)
-			return;
-		if (!a && !cmpxchg(&arr[i], 0, addr))
-			return;
-	}
-}
-
-static enum cowstat_caller cowstat_caller_of(unsigned long addr)
+static noinline enum cowstat_site
+cowstat_site_lookup(unsigned long ra, unsigned long *e)
 {
 	char sym[KSYM_SYMBOL_LEN];
-	enum cowstat_caller class;
+	enum cowstat_site site;
 
-	if (cowstat_caller_known(cowstat_callers[COWSTAT_CALLER_OTHER], addr))
-		return COWSTAT_CALLER_OTHER;
-	if (cowstat_caller_known(cowstat_callers[COWSTAT_CALLER_COW_AT_FAULT],
-				 addr))
-		return COWSTAT_CALLER_COW_AT_FAULT;
-	sprint_symbol_no_offset(sym, addr);
-	class = cowstat_classify_caller(sym);
-	cowstat_caller_remember(cowstat_callers[class], addr);
-	return class;
+	sprint_symbol_no_offset(sym, ra);
+	site = cowstat_classify_site(sym);
+	if ((ra & COWSTAT_TEXT_TOP) == COWSTAT_TEXT_TOP)
+		WRITE_ONCE(*e, (ra << 2) | site);
+	return site;
 }
 
-/* page_add_new_anon_rmap(page, vma, addr) / folio_add_new_anon_rmap(...) */
-int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
+static __always_inline enum cowstat_site cowstat_site_of(unsigned long ra)
 {
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
-	unsigned long addr = regs_get_kernel_argument(regs, 2);
-	struct mm_struct *mm = vma->vm_mm;
+	unsigned long *e = &cowstat_sites[hash_long(ra, COWSTAT_SITE_BITS)];
+	unsigned long v = READ_ONCE(*e);
+
+	if (likely((v ^ (ra << 2)) < 4))
+		return v & 3;
+	return cowstat_site_lookup(ra, e);
+}
+
+/*
+ * page_add_new_anon_rmap(page, vma, addr) / folio_add_new_anon_rmap(...),
+ * returning to @ra.  Every first touch of anonymous memory on the machine
+ * comes here: anything that is not a COW site leaves after one compare.
+ */
+static __always_inline void cowstat_install(struct vm_area_struct *vma,
+					    unsigned long addr,
+					    unsigned long ra)
+{
+	struct cowstat_incs incs = { };
 	struct cowstat_fault_ctx *f;
 	struct cowstat_vma_ctx *v;
-	struct cowstat_incs incs = { };
 
-	cowstat_hit(COWSTAT_P_INSTALL);
-	f = cowstat_fault_ctx(mm);
-	if (f) {
-		if (f->kind == COWSTAT_FAULT_WP)
+	switch (cowstat_site_of(ra)) {
+	case COWSTAT_SITE_NONE:
+		return;
+	case COWSTAT_SITE_WP:
+		f = cowstat_fault_ctx(vma->vm_mm);
+		if (f && f->kind == COWSTAT_FAULT_WP)
 			f->wp.installs++;
-		return 0;
+		return;
+	case COWSTAT_SITE_FORK:
+		v = cowstat_tct_find(COWSTAT_TCT_VMA);
+		if (v && v->dst_mm == vma->vm_mm)
+			v->f.eager++;
+		return;
+	case COWSTAT_SITE_COW_AT_FAULT:
+		cowstat_incs_add(&incs, COWSTAT_cow_at_fault, 1);
+		cowstat_charge_fault(vma->vm_mm, addr, &incs);
+		return;
 	}
-	v = cowstat_tct_find(COWSTAT_TCT_VMA);
-	if (v && v->dst_mm == mm) {
-		v->f.eager++;
+}
+
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_install)
+{
+	struct pt_regs *regs = cowstat_fregs(fregs);
+
+	if (!cowstat_on())
+		return;
+	cowstat_hit(COWSTAT_P_INSTALL);
+	cowstat_install((void *)regs_get_kernel_argument(regs, 1),
+			regs_get_kernel_argument(regs, 2), parent_ip);
+}
+#endif
+
+int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!cowstat_on())
 		return 0;
-	}
+	cowstat_hit(COWSTAT_P_INSTALL);
 	/* At a kprobe on function entry the stack top is the return address. */
-	if (cowstat_caller_of(regs_get_kernel_stack_nth(regs, 0)) !=
-	    COWSTAT_CALLER_COW_AT_FAULT)
-		return 0;
-	cowstat_incs_add(&incs, COWSTAT_cow_at_fault, 1);
-	cowstat_charge_fault(mm, addr, &incs);
+	cowstat_install((void *)regs_get_kernel_argument(regs, 1),
+			regs_get_kernel_argument(regs, 2),
+			regs_get_kernel_stack_nth(regs, 0));
 	return 0;
 }
 
@@ -184,14 +216,20 @@ NOKPROBE_SYMBOL(cowstat_install_pre);
 int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
-	struct cowstat_fault_ctx *f = cowstat_fault_ctx(vma->vm_mm);
+	struct cowstat_fault_ctx *f;
 
-	cowstat_hit(COWSTAT_P_MOVE);
-	if (!f) {
-		cowstat_health_inc(&cowstat_state,
-				   COWSTAT_H_events_uncorrelated);
+	if (!cowstat_on())
 		return 0;
-	}
+	cowstat_hit(COWSTAT_P_MOVE);
+	/*
+	 * No write fault of ours around it: UFFDIO_MOVE (6.8+) moves pages
+	 * this way, and a fault whose outer hook ran before cowstat was live
+	 * or found the task-context table full (counted in tct_full) ends
+	 * here too.  None of them is a COW event.
+	 */
+	f = cowstat_fault_ctx(vma->vm_mm);
+	if (!f)
+		return 0;
 	switch (f->kind) {
 	case COWSTAT_FAULT_WP:
 		f->wp.moves++;
@@ -215,6 +253,8 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
 	vm_fault_t ret = cowstat_fault_retval(regs);
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_MKWRITE);
 	if (!f || f->kind != COWSTAT_FAULT_WP) {
 		cowstat_health_inc(&cowstat_state,
@@ -242,13 +282,20 @@ int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs)
 	unsigned long reason = regs_get_kernel_argument(regs, 1);
 	struct cowstat_incs incs = { };
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_UFFD);
 	if (f && f->kind == COWSTAT_FAULT_WP) {
 		f->wp.uffd++;
 		return 0;
 	}
 	if (f && f->kind == COWSTAT_FAULT_HUGETLB) {
-		f->huge.uffd++;
+		/*
+		 * hugetlb_fault also reaches here for MISSING and MINOR
+		 * userfaults of a page that is not there yet: no uffd-wp.
+		 */
+		if (reason & VM_UFFD_WP)
+			f->huge.uffd++;
 		return 0;
 	}
 	if (!(reason & VM_UFFD_WP))

@@ -32,6 +32,8 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 		(void *)regs_get_kernel_argument(regs, 3);
 	struct cowstat_fork_ctx *ctx = (void *)ri->data;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_COPY_PROCESS);
 	/* Threads, vfork and kernel threads do not copy an mm. */
 	if ((args->flags & CLONE_VM) || !current->mm ||
@@ -54,6 +56,8 @@ int cowstat_copy_process_ret(struct kretprobe_instance *ri,
 	struct cowstat_rec *parent, *child;
 	struct cowstat_ident id;
 
+	if (!cowstat_on())
+		return 0;
 	if (ctx->in_tct)
 		cowstat_tct_leave(COWSTAT_TCT_FORK);
 	if (IS_ERR_OR_NULL(p) || !p->mm)
@@ -112,6 +116,8 @@ int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
 	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
 	/* The child's record exists from its first VMA on. */
 	cowstat_rec_fresh(dst_mm, COWSTAT_BIRTH_FORK, NULL,
@@ -148,8 +154,10 @@ int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
 	struct cowstat_vma_ctx *ctx = (void *)ri->data;
 	struct mm_struct *mm = ctx->dst_mm;
 	struct cowstat_fork_ctx *fork;
-	u64 dt = cowstat_now() - ctx->t0;
+	u64 dt = cowstat_since(ctx->t0);
 
+	if (!cowstat_on())
+		return 0;
 	if (ctx->in_tct)
 		cowstat_tct_leave(COWSTAT_TCT_VMA);
 	ctx->f.d_anon = cowstat_mm_rss(mm, MM_ANONPAGES) - ctx->anon0;
@@ -174,6 +182,8 @@ int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
 {
 	struct cowstat_thp_copy *c = (void *)ri->data;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_COPY_HUGE_PMD);
 	c->dst_mm = (void *)regs_get_kernel_argument(regs, 0);
 	c->anon0 = cowstat_mm_rss(c->dst_mm, MM_ANONPAGES);
@@ -188,6 +198,8 @@ int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
 	struct cowstat_thp_copy *c = (void *)ri->data;
 	struct cowstat_vma_ctx *vma;
 
+	if (!cowstat_on())
+		return 0;
 	if (regs_return_value(regs))
 		return 0;
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE

@@ -28,6 +28,8 @@ int cowstat_huge_wp_entry(struct kretprobe_instance *ri,
 	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_HUGE_WP);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->kind = COWSTAT_FAULT_THP;
@@ -35,7 +37,7 @@ int cowstat_huge_wp_entry(struct kretprobe_instance *ri,
 	ctx->address = vmf->address;
 	ctx->thp.unshare = vmf->flags & FAULT_FLAG_UNSHARE;
 	cowstat_pmd_kind(vmf->orig_pmd, &ctx->thp.zero, &ctx->thp.exclusive);
-	ctx->t0 = cowstat_now();
+	ctx->t0 = cowstat_fault_t0();
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
@@ -48,6 +50,8 @@ int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	vm_fault_t ret = cowstat_fault_retval(regs);
 	struct cowstat_incs incs = { };
 
+	if (!cowstat_on())
+		return 0;
 	if (!ctx->in_tct) {
 		cowstat_health_inc(&cowstat_state,
 				   COWSTAT_H_events_uncorrelated);
@@ -58,8 +62,9 @@ int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ctx->thp.ret = cowstat_fault_ret(ret);
 	cowstat_classify_thp(&ctx->thp, &incs);
 	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
-	cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_THP],
-			 cowstat_now() - ctx->t0);
+	if (ctx->t0)
+		cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_THP],
+				 cowstat_since(ctx->t0));
 	return 0;
 }
 
@@ -71,6 +76,8 @@ int cowstat_pmd_mkwrite_pre(struct kprobe *p, struct pt_regs *regs)
 	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 0);
 	struct cowstat_fault_ctx *f = cowstat_fault_ctx(vma->vm_mm);
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_PMD_MKWRITE);
 	if (f && f->kind == COWSTAT_FAULT_THP)
 		f->thp.mkwrites++;
@@ -88,6 +95,8 @@ int cowstat_hugetlb_fault_entry(struct kretprobe_instance *ri,
 	unsigned int flags = regs_get_kernel_argument(regs, 3);
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_HUGETLB_FAULT);
 	/* Only write and unshare faults can be write-protect faults. */
 	if (!(flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)))
@@ -98,7 +107,7 @@ int cowstat_hugetlb_fault_entry(struct kretprobe_instance *ri,
 	ctx->address = address;
 	ctx->huge.unshare = flags & FAULT_FLAG_UNSHARE;
 	ctx->huge.shared = vma->vm_flags & VM_MAYSHARE;
-	ctx->t0 = cowstat_now();
+	ctx->t0 = cowstat_fault_t0();
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;
 }
@@ -111,6 +120,8 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 	struct cowstat_incs incs = { };
 
+	if (!cowstat_on())
+		return 0;
 	if (!ctx->in_tct) {
 		cowstat_health_inc(&cowstat_state,
 				   COWSTAT_H_events_uncorrelated);
@@ -121,8 +132,9 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 	if (cowstat_classify_hugetlb(&ctx->huge, &incs) == COWSTAT_OUT_NONE)
 		return 0;
 	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
-	cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_HUGETLB],
-			 cowstat_now() - ctx->t0);
+	if (ctx->t0)
+		cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_HUGETLB],
+				 cowstat_since(ctx->t0));
 	return 0;
 }
 
@@ -133,6 +145,8 @@ int cowstat_hugetlb_wp_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_HUGETLB_WP);
 	if (f && f->kind == COWSTAT_FAULT_HUGETLB)
 		f->huge.wp = true;
@@ -152,6 +166,8 @@ int cowstat_hugetlb_install_pre(struct kprobe *p, struct pt_regs *regs)
 	struct cowstat_fault_ctx *f;
 	struct cowstat_vma_ctx *v;
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_HUGETLB_INSTALL);
 	f = cowstat_fault_ctx(mm);
 	if (f && f->kind == COWSTAT_FAULT_HUGETLB) {
@@ -174,6 +190,8 @@ int cowstat_hugetlb_alloc_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct cowstat_fault_ctx *f = cowstat_tct_find(COWSTAT_TCT_FAULT);
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_HUGETLB_ALLOC);
 	if (f && f->kind == COWSTAT_FAULT_HUGETLB && f->huge.wp)
 		f->huge.allocs++;

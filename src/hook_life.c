@@ -24,6 +24,8 @@ int cowstat_exit_mmap_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct mm_struct *mm = (void *)regs_get_kernel_argument(regs, 0);
 
+	if (!cowstat_on())
+		return 0;
 	cowstat_hit(COWSTAT_P_EXIT_MMAP);
 	cowstat_rec_retire(&cowstat_state, mm, ktime_get_boot_fast_ns());
 	return 0;
@@ -35,6 +37,8 @@ int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cowstat_exec_ctx *ctx = (void *)ri->data;
 
+	if (!cowstat_on())
+		return 1;
 	cowstat_hit(COWSTAT_P_EXEC);
 	ctx->groups = current->mm ?
 		      cowstat_rec_groups(&cowstat_state, current->mm) : 0;
@@ -50,6 +54,8 @@ int cowstat_exec_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cowstat_ident id;
 	struct cowstat_rec *rec;
 
+	if (!cowstat_on())
+		return 0;
 	if (regs_return_value(regs) || !current->mm)
 		return 0;
 	cowstat_ident_of(current, &id);

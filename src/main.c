@@ -34,6 +34,10 @@ static char *rename;
 module_param(rename, charp, 0400);
 MODULE_PARM_DESC(rename, "OLD:NEW[,...]: hook NEW instead of OLD (simulates a renamed symbol)");
 
+static char *use_kprobe;
+module_param(use_kprobe, charp, 0400);
+MODULE_PARM_DESC(use_kprobe, "Comma-separated entry hooks to build on a kprobe instead of a raw ftrace_ops, or \"all\"");
+
 struct cowstat cowstat_state;
 bool cowstat_records_enabled;
 
@@ -55,7 +59,7 @@ static int __init cowstat_module_init(void)
 
 	/* Enabled by the registry once exit_mmap is hooked. */
 	cowstat_records_enabled = false;
-	ret = cowstat_probes_register(rename, skip_symbol);
+	ret = cowstat_probes_register(rename, skip_symbol, use_kprobe);
 	if (ret)
 		goto out_tct;
 	/* debugfs prints "-" for these, never a 0 that means "unknown". */
@@ -69,6 +73,7 @@ static int __init cowstat_module_init(void)
 	ret = cowstat_debugfs_init();
 	if (ret)
 		goto out_probes;
+	cowstat_probes_start();
 	return 0;
 
 out_probes:
@@ -82,8 +87,9 @@ out_core:
 
 static void __exit cowstat_module_exit(void)
 {
-	cowstat_debugfs_exit();
+	/* Stops counting, then removes every probe and waits for handlers. */
 	cowstat_probes_unregister();
+	cowstat_debugfs_exit();
 	cowstat_tct_exit();
 	cowstat_destroy(&cowstat_state);
 }

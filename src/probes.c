@@ -24,8 +24,54 @@
 #define COWSTAT_MAXACTIVE_FAULT	4096
 #define COWSTAT_MAXACTIVE	1024
 
-#define KPROBE(sym, handler) {						\
-	.symbol = sym, .pre = handler }
+DEFINE_PER_CPU(struct cowstat_hit_counts, cowstat_hits);
+DEFINE_STATIC_KEY_FALSE(cowstat_live);
+DEFINE_STATIC_KEY_FALSE(cowstat_timing);
+
+static unsigned long cowstat_hits_sum(enum cowstat_probe_id id)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(cowstat_hits, cpu).n[id];
+	return n;
+}
+
+/*
+ * Registration order: the nested markers before the outer hooks that open
+ * the contexts they use.  Nothing counts before every probe is in place
+ * (cowstat_live), so the order only keeps an outer hook from ever running
+ * without its markers.
+ */
+static const enum cowstat_probe_id cowstat_order[COWSTAT_NR_PROBES] = {
+	COWSTAT_P_EXIT_MMAP,
+	COWSTAT_P_INSTALL,
+	COWSTAT_P_MOVE,
+	COWSTAT_P_MKWRITE,
+	COWSTAT_P_UFFD,
+	COWSTAT_P_PMD_MKWRITE,
+	COWSTAT_P_HUGETLB_WP,
+	COWSTAT_P_HUGETLB_INSTALL,
+	COWSTAT_P_HUGETLB_ALLOC,
+	COWSTAT_P_COPY_HUGE_PMD,
+	COWSTAT_P_COPY_PAGE_RANGE,
+	COWSTAT_P_COPY_PROCESS,
+	COWSTAT_P_EXEC,
+	COWSTAT_P_DO_WP_PAGE,
+	COWSTAT_P_HUGE_WP,
+	COWSTAT_P_HUGETLB_FAULT,
+};
+
+#if COWSTAT_HAVE_FENTRY
+#define FENTRY(name)	.fentry = name##_fentry
+#else
+#define FENTRY(name)	.fentry = NULL
+#endif
+
+/* An entry hook: name##_pre on a kprobe, name##_fentry on an ftrace_ops. */
+#define KPROBE(sym, name) {						\
+	.symbol = sym, .pre = name##_pre, FENTRY(name) }
 #define KRETPROBE(sym, on_entry, on_ret, ctx_type, nactive) {		\
 	.symbol = sym, .is_ret = true, .entry = on_entry, .ret = on_ret, \
 	.data_size = sizeof(ctx_type), .maxactive = nactive }
@@ -48,30 +94,67 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_EXEC] = KRETPROBE("begin_new_exec",
 		cowstat_exec_entry, cowstat_exec_ret,
 		struct cowstat_exec_ctx, COWSTAT_MAXACTIVE),
-	[COWSTAT_P_EXIT_MMAP] = KPROBE("exit_mmap", cowstat_exit_mmap_pre),
+	[COWSTAT_P_EXIT_MMAP] = KPROBE("exit_mmap", cowstat_exit_mmap),
 	[COWSTAT_P_DO_WP_PAGE] = KRETPROBE("do_wp_page",
 		cowstat_do_wp_page_entry, cowstat_do_wp_page_ret,
 		struct cowstat_fault_ctx, COWSTAT_MAXACTIVE_FAULT),
-	[COWSTAT_P_INSTALL] = KPROBE(COWSTAT_SYM_INSTALL,
-		cowstat_install_pre),
-	[COWSTAT_P_MOVE] = KPROBE(COWSTAT_SYM_MOVE, cowstat_move_pre),
+	[COWSTAT_P_INSTALL] = KPROBE(COWSTAT_SYM_INSTALL, cowstat_install),
+	[COWSTAT_P_MOVE] = KPROBE(COWSTAT_SYM_MOVE, cowstat_move),
 	[COWSTAT_P_MKWRITE] = KRETPROBE("finish_mkwrite_fault",
 		NULL, cowstat_mkwrite_ret, long, COWSTAT_MAXACTIVE),
-	[COWSTAT_P_UFFD] = KPROBE("handle_userfault", cowstat_uffd_pre),
+	[COWSTAT_P_UFFD] = KPROBE("handle_userfault", cowstat_uffd),
 	[COWSTAT_P_HUGE_WP] = KRETPROBE("do_huge_pmd_wp_page",
 		cowstat_huge_wp_entry, cowstat_huge_wp_ret,
 		struct cowstat_fault_ctx, COWSTAT_MAXACTIVE_FAULT),
 	[COWSTAT_P_PMD_MKWRITE] = KPROBE("pmdp_set_access_flags",
-		cowstat_pmd_mkwrite_pre),
+		cowstat_pmd_mkwrite),
 	[COWSTAT_P_HUGETLB_FAULT] = KRETPROBE("hugetlb_fault",
 		cowstat_hugetlb_fault_entry, cowstat_hugetlb_fault_ret,
 		struct cowstat_fault_ctx, COWSTAT_MAXACTIVE),
-	[COWSTAT_P_HUGETLB_WP] = KPROBE("hugetlb_wp", cowstat_hugetlb_wp_pre),
+	[COWSTAT_P_HUGETLB_WP] = KPROBE("hugetlb_wp", cowstat_hugetlb_wp),
 	[COWSTAT_P_HUGETLB_INSTALL] = KPROBE(COWSTAT_SYM_HUGETLB_INSTALL,
-		cowstat_hugetlb_install_pre),
+		cowstat_hugetlb_install),
 	[COWSTAT_P_HUGETLB_ALLOC] = KPROBE(COWSTAT_SYM_HUGETLB_ALLOC,
-		cowstat_hugetlb_alloc_pre),
+		cowstat_hugetlb_alloc),
 };
+
+#if COWSTAT_HAVE_FENTRY
+/* Entry handlers that read only their arguments, on a raw ftrace_ops. */
+notrace COWSTAT_FENTRY_DECL(cowstat_exit_mmap)
+{
+	cowstat_exit_mmap_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_move)
+{
+	cowstat_move_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_uffd)
+{
+	cowstat_uffd_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_pmd_mkwrite)
+{
+	cowstat_pmd_mkwrite_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_wp)
+{
+	cowstat_hugetlb_wp_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_install)
+{
+	cowstat_hugetlb_install_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_alloc)
+{
+	cowstat_hugetlb_alloc_pre(NULL, cowstat_fregs(fregs));
+}
+#endif
 
 /*
  * A probe whose function is not built into this kernel (the feature is
@@ -197,7 +280,9 @@ static void cowstat_probe_state(const struct cowstat_probe *p, char *buf,
 {
 	const char *e;
 
-	if (p->registered) {
+	if (p->registered && p->mech == COWSTAT_MECH_FTRACE) {
+		strscpy(buf, "fops", len);
+	} else if (p->registered) {
 		const struct kprobe *kp = p->is_ret ? &p->rp.kp : &p->kp;
 
 		strscpy(buf, kprobe_ftrace((struct kprobe *)kp) ?
@@ -293,8 +378,8 @@ void cowstat_show_probes(struct seq_file *m)
 			reentry = p->rp.kp.nmissed;
 		}
 		cowstat_probe_state(p, buf, sizeof(buf));
-		cowstat_show_probe(m, p->name, buf,
-				   atomic64_read(&p->hits), nmissed, reentry);
+		cowstat_show_probe(m, p->name, buf, cowstat_hits_sum(i),
+				   nmissed, reentry);
 	}
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
 		enum cowstat_cap_state st;
@@ -345,8 +430,83 @@ static const char *cowstat_renamed(const char *rename, const char *symbol,
 
 static char cowstat_names[COWSTAT_NR_PROBES][KSYM_NAME_LEN];
 
-static int cowstat_probe_register(struct cowstat_probe *p, const char *name)
+/*
+ * Does @name resolve to a function?  A kprobe looks it up in kallsyms
+ * (kallsyms_lookup_name is not exported); it is registered disabled, so
+ * nothing is armed.  -ENOENT is the one answer that means "no such symbol".
+ */
+static bool cowstat_resolves(const char *name)
 {
+	struct kprobe kp = {
+		.symbol_name = name,
+		.flags = KPROBE_FLAG_DISABLED,
+	};
+	int err = register_kprobe(&kp);
+
+	if (!err)
+		unregister_kprobe(&kp);
+	return err != -ENOENT;
+}
+
+#if COWSTAT_HAVE_FENTRY
+/*
+ * A raw ftrace_ops on @name's entry.  FTRACE_OPS_FL_RECURSION has ftrace
+ * wrap the handler in its recursion guard, which also disables preemption
+ * around it as a kprobe does (the handlers rely on that for RCU reads).
+ * No SAVE_REGS: the argument registers are all the handlers read.
+ */
+static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
+{
+	char buf[KSYM_NAME_LEN];
+	int err;
+
+	/* ftrace_set_filter() parses a glob in place: give it a copy. */
+	if (strscpy(buf, name, sizeof(buf)) < 0 || strpbrk(buf, "*?[]!"))
+		return -EINVAL;
+	memset(&p->fops, 0, sizeof(p->fops));
+	p->fops.func = p->fentry;
+	p->fops.flags = FTRACE_OPS_FL_RECURSION;
+	err = ftrace_set_filter(&p->fops, buf, strlen(buf), 1);
+	if (err)
+		return err;
+	err = register_ftrace_function(&p->fops);
+	if (err)
+		ftrace_free_filter(&p->fops);
+	return err;
+}
+
+static void cowstat_fops_unregister(struct cowstat_probe *p)
+{
+	unregister_ftrace_function(&p->fops);
+	ftrace_free_filter(&p->fops);
+}
+#else
+static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
+{
+	return -EOPNOTSUPP;
+}
+
+static void cowstat_fops_unregister(struct cowstat_probe *p)
+{
+}
+#endif
+
+/*
+ * The one place that chooses a hook's mechanism: a raw ftrace_ops for an
+ * entry hook that has a handler for it, unless use_kprobe= names it (or
+ * says "all"); a kprobe for the rest, and as the fallback when ftrace
+ * will not take the function (not traceable: a kprobe may still work with
+ * int3).
+ */
+static int cowstat_probe_register(struct cowstat_probe *p, const char *name,
+				  bool want_kprobe)
+{
+	if (p->fentry && !want_kprobe) {
+		p->mech = COWSTAT_MECH_FTRACE;
+		if (!cowstat_fops_register(p, name))
+			return 0;
+	}
+	p->mech = COWSTAT_MECH_KPROBE;
 	if (p->is_ret) {
 		memset(&p->rp, 0, sizeof(p->rp));
 		p->rp.kp.symbol_name = name;
@@ -362,16 +522,21 @@ static int cowstat_probe_register(struct cowstat_probe *p, const char *name)
 	return register_kprobe(&p->kp);
 }
 
-int cowstat_probes_register(const char *rename, const char *skip)
+int cowstat_probes_register(const char *rename, const char *skip,
+			    const char *use_kprobe)
 {
-	unsigned int i, ok = 0, unbuilt = 0;
+	bool all_kprobes = use_kprobe && !strcmp(use_kprobe, "all");
+	bool kprobe;
+	unsigned int k, i, ok = 0, unbuilt = 0;
 
-	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
-		struct cowstat_probe *p = &cowstat_probes[i];
+	BUILD_BUG_ON(ARRAY_SIZE(cowstat_order) != COWSTAT_NR_PROBES);
+	for (k = 0; k < COWSTAT_NR_PROBES; k++) {
+		struct cowstat_probe *p;
 
+		i = cowstat_order[k];
+		p = &cowstat_probes[i];
 		p->name = cowstat_renamed(rename, p->symbol, cowstat_names[i],
 					  sizeof(cowstat_names[i]));
-		atomic64_set(&p->hits, 0);
 		p->registered = false;
 		p->unbuilt = !cowstat_probe_built(i);
 		if (p->unbuilt) {
@@ -387,7 +552,21 @@ int cowstat_probes_register(const char *rename, const char *skip)
 				p->name);
 			continue;
 		}
-		p->err = cowstat_probe_register(p, p->name);
+		/*
+		 * rename= simulates a renamed function: a NEW that exists
+		 * would be hooked with the handler of OLD, which reads its
+		 * arguments by position.
+		 */
+		if (p->name != p->symbol && cowstat_resolves(p->name)) {
+			p->err = -EEXIST;
+			pr_warn("%s: rename= takes only a name that does not exist\n",
+				p->name);
+			continue;
+		}
+		kprobe = all_kprobes ||
+			 cowstat_list_find(use_kprobe, p->symbol) ||
+			 cowstat_list_find(use_kprobe, p->name);
+		p->err = cowstat_probe_register(p, p->name, kprobe);
 		if (p->err) {
 			pr_warn("%s: cannot register (%d); dependent counters are unavailable\n",
 				p->name, p->err);
@@ -412,19 +591,41 @@ int cowstat_probes_register(const char *rename, const char *skip)
 	return ok ? 0 : -ENOENT;
 }
 
+/* Counting starts once every probe is in place. */
+void cowstat_probes_start(void)
+{
+	static_branch_enable(&cowstat_live);
+}
+
+/*
+ * Counting stops first; then every probe goes at once, markers before the
+ * outer hooks.  unregister_kprobes() and unregister_kretprobes() wait for
+ * handlers still running (an RCU grace period each), and a task still
+ * inside a hooked function when its kretprobe goes returns without our
+ * handler.  Only then may the caller free what handlers use.
+ */
 void cowstat_probes_unregister(void)
 {
-	unsigned int i;
+	struct kretprobe *rps[COWSTAT_NR_PROBES];
+	struct kprobe *kps[COWSTAT_NR_PROBES];
+	unsigned int i, nk = 0, nr = 0;
 
+	static_branch_disable(&cowstat_live);
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		struct cowstat_probe *p = &cowstat_probes[i];
 
 		if (!p->registered)
 			continue;
-		if (p->is_ret)
-			unregister_kretprobe(&p->rp);
+		if (p->mech == COWSTAT_MECH_FTRACE)
+			cowstat_fops_unregister(p);
+		else if (p->is_ret)
+			rps[nr++] = &p->rp;
 		else
-			unregister_kprobe(&p->kp);
+			kps[nk++] = &p->kp;
 		p->registered = false;
 	}
+	if (nk)
+		unregister_kprobes(kps, nk);
+	if (nr)
+		unregister_kretprobes(rps, nr);
 }

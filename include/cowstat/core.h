@@ -761,6 +761,33 @@ enum cowstat_caller {
  */
 enum cowstat_caller cowstat_classify_caller(const char *sym);
 
+/**
+ * enum cowstat_site - what an anon install means, by the function it
+ *                     returns into
+ * @COWSTAT_SITE_NONE:         no COW (a first touch, a swap-in, khugepaged,
+ *                             userfaultfd copies, ...): nothing to do
+ * @COWSTAT_SITE_WP:           the copy of a write-protect fault (do_wp_page
+ *                             and wp_page_copy, which 6.12 inlines into it)
+ * @COWSTAT_SITE_FORK:         an eager copy of a pinned page during fork
+ *                             (copy_present_page and what inlines it, up
+ *                             to copy_page_range)
+ * @COWSTAT_SITE_COW_AT_FAULT: the first write to a private file page (the
+ *                             callers of enum cowstat_caller)
+ */
+enum cowstat_site {
+	COWSTAT_SITE_NONE,
+	COWSTAT_SITE_WP,
+	COWSTAT_SITE_FORK,
+	COWSTAT_SITE_COW_AT_FAULT,
+};
+
+/**
+ * cowstat_classify_site() - class of an install site from its symbol name
+ * @sym: function name as for cowstat_classify_caller()
+ * Return: the class; %COWSTAT_SITE_NONE for every function not named.
+ */
+enum cowstat_site cowstat_classify_site(const char *sym);
+
 /* ------------------------------------------------------------------ */
 /* Track groups                                                        */
 /* ------------------------------------------------------------------ */

@@ -278,3 +278,46 @@ enum cowstat_caller cowstat_classify_caller(const char *sym)
 	}
 	return COWSTAT_CALLER_OTHER;
 }
+
+/* Install sites inside a write-protect fault and inside a fork. */
+static const char *const cowstat_wp_sites[] = {
+	"wp_page_copy",		/* a function of its own on 6.1 */
+	"do_wp_page",		/* 6.12 inlines wp_page_copy */
+};
+
+static const char *const cowstat_fork_sites[] = {
+	"copy_present_page",	/* each of these is inlined into the next */
+	"copy_present_pte",	/* on 6.1 and 6.12 */
+	"copy_present_ptes",
+	"copy_pte_range",
+	"copy_pmd_range",
+	"copy_pud_range",
+	"copy_p4d_range",
+	"copy_page_range",
+};
+
+static bool cowstat_name_in(const char *sym, size_t len,
+			    const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == len && !strncmp(sym, names[i], len))
+			return true;
+	return false;
+}
+
+enum cowstat_site cowstat_classify_site(const char *sym)
+{
+	size_t len = strcspn(sym, ".+ ");
+
+	if (cowstat_name_in(sym, len, cowstat_wp_sites,
+			    ARRAY_SIZE(cowstat_wp_sites)))
+		return COWSTAT_SITE_WP;
+	if (cowstat_name_in(sym, len, cowstat_fork_sites,
+			    ARRAY_SIZE(cowstat_fork_sites)))
+		return COWSTAT_SITE_FORK;
+	if (cowstat_classify_caller(sym) == COWSTAT_CALLER_COW_AT_FAULT)
+		return COWSTAT_SITE_COW_AT_FAULT;
+	return COWSTAT_SITE_NONE;
+}
