@@ -77,6 +77,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 	       const struct cow_output *o);
 int cmd_top(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /*
  * Option parsing shared by the subcommands: argp without its own error
