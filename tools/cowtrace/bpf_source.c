@@ -160,6 +160,13 @@ static void set_hook_progs(struct bpf_state *b)
 	PROGS(HUGETLB_INSTALL, s->progs.fe_hugetlb_install, NULL,
 	      s->progs.kp_hugetlb_install, NULL);
 	PROGS(EXIT_MMAP, s->progs.fe_exit_mmap, NULL, s->progs.kp_exit_mmap, NULL);
+	PROGS(HUGE_WP, s->progs.fe_huge_wp, s->progs.fx_huge_wp, s->progs.kp_huge_wp,
+	      s->progs.kr_huge_wp);
+	PROGS(PMD_MKWRITE, s->progs.fe_pmd_mkwrite, NULL, s->progs.kp_pmd_mkwrite, NULL);
+	PROGS(HUGETLB_FAULT, s->progs.fe_hugetlb_fault, s->progs.fx_hugetlb_fault,
+	      s->progs.kp_hugetlb_fault, s->progs.kr_hugetlb_fault);
+	PROGS(HUGETLB_WP, s->progs.fe_hugetlb_wp, NULL, s->progs.kp_hugetlb_wp, NULL);
+	PROGS(HUGETLB_ALLOC, s->progs.fe_hugetlb_alloc, NULL, s->progs.kp_hugetlb_alloc, NULL);
 	PROGS(FORK, s->progs.tp_fork, NULL, NULL, NULL);
 	PROGS(EXEC, s->progs.tp_exec, NULL, NULL, NULL);
 #undef PROGS
@@ -176,6 +183,7 @@ static void autoload(struct bpf_program *p, bool on)
 static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 {
 	static char syms[CT_NR_HOOKS][64];
+	const char *skip = getenv("COWTRACE_BPF_SKIP");
 
 	for (int i = 0; i < CT_NR_HOOKS; i++) {
 		struct hook *h = &b->hook[i];
@@ -187,6 +195,16 @@ static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 			continue;
 		}
 		h->sym = pick_symbol(vmlinux, hook_names[i], syms[i], sizeof(syms[i]));
+		if (h->sym && skip && !strcmp(skip, h->sym)) {
+			/* testing aid: as if this hook failed to attach */
+			h->method = "failed";
+			h->err = -ENOENT;
+			autoload(h->entry, false);
+			autoload(h->ret, false);
+			autoload(h->kentry, false);
+			autoload(h->kret, false);
+			continue;
+		}
 		fentry = h->sym && fentry_can_attach(vmlinux, h->sym);
 		if (fentry) {
 			h->method = "fentry";
@@ -212,8 +230,8 @@ static int attach_hook(struct hook *h)
 	struct bpf_program *progs[2];
 	bool kp = !strcmp(h->method, "kprobe");
 
-	if (!strcmp(h->method, "off"))
-		return 0;
+	if (!strcmp(h->method, "off") || !strcmp(h->method, "failed"))
+		return h->err;
 	progs[0] = kp ? h->kentry : h->entry;
 	progs[1] = kp ? h->kret : h->ret;
 	for (int j = 0; j < 2; j++) {
@@ -237,13 +255,24 @@ static int attach_hook(struct hook *h)
 
 static bool hook_ok(const struct bpf_state *b, enum ct_hook h)
 {
-	return b->hook[h].err == 0 && strcmp(b->hook[h].method, "off");
+	return b->hook[h].err == 0 && strcmp(b->hook[h].method, "off") &&
+	       strcmp(b->hook[h].method, "failed");
 }
 
 static void unavailable(struct bpf_state *b, enum cowstat_counter c, const char *why)
 {
 	if (!b->unavail[c])
 		b->unavail[c] = why;
+}
+
+/*
+ * A THP or hugetlb hook whose function this kernel lacks (configured out,
+ * as THP on PREEMPT_RT) is no loss: no such fault can happen, its counters
+ * are exactly 0.  One that exists and did not attach is.
+ */
+static bool huge_ok(const struct bpf_state *b, enum ct_hook h)
+{
+	return hook_ok(b, h) || (!strcmp(b->hook[h].method, "off") && !b->hook[h].sym);
 }
 
 /* Which counters this kernel and these hooks give exactly. */
@@ -254,7 +283,21 @@ static void decide_counters(struct bpf_state *b)
 		COWSTAT_cow_copies_zero, COWSTAT_cow_copies_file, COWSTAT_cow_copies_ksm,
 		COWSTAT_cow_copies_pfn, COWSTAT_cow_copies_unshare, COWSTAT_cow_reuses,
 		COWSTAT_cow_reuses_moved, COWSTAT_cow_reuses_exclusive, COWSTAT_uffd_wp,
+		COWSTAT_remote_events, COWSTAT_shared_writes, COWSTAT_unshare_kept,
+		COWSTAT_wp_races, COWSTAT_wp_errors, COWSTAT_wp_retries,
+		COWSTAT_thp_reuses, COWSTAT_thp_splits, COWSTAT_hugetlb_copies,
+		COWSTAT_hugetlb_reuses,
+	};
+	/* Fed by THP and hugetlb write faults too (counter-list.h). */
+	static const enum cowstat_counter thp[] = {
+		COWSTAT_thp_reuses, COWSTAT_thp_splits, COWSTAT_unshare_kept,
+		COWSTAT_wp_races, COWSTAT_wp_errors, COWSTAT_wp_retries,
 		COWSTAT_remote_events,
+	};
+	static const enum cowstat_counter huge[] = {
+		COWSTAT_hugetlb_copies, COWSTAT_hugetlb_reuses, COWSTAT_shared_writes,
+		COWSTAT_uffd_wp, COWSTAT_unshare_kept, COWSTAT_wp_races, COWSTAT_wp_errors,
+		COWSTAT_wp_retries, COWSTAT_remote_events,
 	};
 	static const enum cowstat_counter forkc[] = {
 		COWSTAT_forks, COWSTAT_fork_vmas_copied, COWSTAT_fork_vmas_skipped,
@@ -263,16 +306,8 @@ static void decide_counters(struct bpf_state *b)
 		COWSTAT_fork_swap_shared, COWSTAT_fork_pt_pages, COWSTAT_fork_eager_copies,
 		COWSTAT_fork_thp_shared, COWSTAT_fork_hugetlb_shared,
 	};
-	/* THP and hugetlb write faults are not hooked by the BPF backend. */
-	static const enum cowstat_counter huge[] = {
-		COWSTAT_thp_reuses, COWSTAT_thp_splits, COWSTAT_hugetlb_copies,
-		COWSTAT_hugetlb_reuses, COWSTAT_shared_writes, COWSTAT_unshare_kept,
-		COWSTAT_wp_races, COWSTAT_wp_errors, COWSTAT_wp_retries,
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++)
-		unavailable(b, huge[i], "bpf:thp_hugetlb_faults_not_hooked");
 	for (i = 0; i < sizeof(fault) / sizeof(fault[0]); i++) {
 		if (!b->ksyms_fault)
 			unavailable(b, fault[i], "bpf:no_vmemmap_base_or_zero_pfn_in_kallsyms");
@@ -282,6 +317,13 @@ static void decide_counters(struct bpf_state *b)
 		    !hook_ok(b, CT_H_MKWRITE) || !hook_ok(b, CT_H_UFFD))
 			unavailable(b, fault[i], "bpf:fault_marker_not_attached");
 	}
+	for (i = 0; i < sizeof(thp) / sizeof(thp[0]); i++)
+		if (!huge_ok(b, CT_H_HUGE_WP) || !huge_ok(b, CT_H_PMD_MKWRITE))
+			unavailable(b, thp[i], "bpf:thp_fault_hook_not_attached");
+	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++)
+		if (!huge_ok(b, CT_H_HUGETLB_FAULT) || !huge_ok(b, CT_H_HUGETLB_WP) ||
+		    !huge_ok(b, CT_H_HUGETLB_ALLOC) || !huge_ok(b, CT_H_HUGETLB_INSTALL))
+			unavailable(b, huge[i], "bpf:hugetlb_fault_hook_not_attached");
 	if (!hook_ok(b, CT_H_INSTALL) || !hook_ok(b, CT_H_FINISH_FAULT))
 		unavailable(b, COWSTAT_cow_at_fault, "bpf:finish_fault_or_install_not_attached");
 	for (i = 0; i < sizeof(forkc) / sizeof(forkc[0]); i++) {
@@ -290,9 +332,9 @@ static void decide_counters(struct bpf_state *b)
 		if (!b->ksyms_percpu)
 			unavailable(b, forkc[i], "bpf:no___per_cpu_offset_in_kallsyms");
 	}
-	if (!hook_ok(b, CT_H_COPY_HUGE_PMD))
+	if (!huge_ok(b, CT_H_COPY_HUGE_PMD))
 		unavailable(b, COWSTAT_fork_thp_shared, "bpf:copy_huge_pmd_not_attached");
-	if (!hook_ok(b, CT_H_INSTALL) || !hook_ok(b, CT_H_HUGETLB_INSTALL))
+	if (!hook_ok(b, CT_H_INSTALL) || !huge_ok(b, CT_H_HUGETLB_INSTALL))
 		unavailable(b, COWSTAT_fork_eager_copies, "bpf:install_not_attached");
 }
 
@@ -647,9 +689,10 @@ int cow_bpf_source_open(struct cow_source *s)
 			bpf_close(s);
 			return h->err;
 		}
-		if (getenv("COWTRACE_BPF_DEBUG"))
-			fprintf(stderr, "cowtrace: %s: attach by %s failed: %s\n", h->sym,
-				h->method, strerror(-h->err));
+		/* A function this kernel lacks is no error (status shows it off). */
+		if (strcmp(h->method, "off"))
+			cow_err("bpf: cannot attach to %s: %s: the counters it feeds are unavailable (cowtrace status)",
+				h->sym, strerror(-h->err));
 	}
 	s->priv = b;
 	s->ops = &bpf_ops;

@@ -60,6 +60,8 @@ extern const void __per_cpu_offset __ksym __weak;
 #define CT_MM_SWAPENTS		2
 #define CT_MM_SHMEMPAGES	3
 #define CT_HPAGE_PMD_NR		512
+#define CT_PHYSICAL_PMD_PAGE_MASK 0x000fffffffe00000ULL
+#define CT_FAULT_FLAG_WRITE	0x1
 
 __u64 hits[CT_NR_HOOKS];
 __u64 health[CT_NR_HEALTH];
@@ -102,12 +104,16 @@ struct {
 	__type(value, struct ct_group);
 } groups SEC(".maps");
 
-/* A do_wp_page in progress. */
+enum ct_fault_kind { CT_FAULT_WP, CT_FAULT_THP, CT_FAULT_HUGETLB };
+
+/* A do_wp_page, do_huge_pmd_wp_page or hugetlb_fault in progress. */
 struct ct_fault {
 	__u64 mm;
 	__u64 address;
-	__u32 kthread_or_remote;
+	__u32 kind;		/* enum ct_fault_kind */
 	struct cowstat_wp_fault wp;
+	struct cowstat_thp_fault thp;
+	struct cowstat_hugetlb_fault huge;
 };
 
 struct {
@@ -468,6 +474,7 @@ static __always_inline void wp_enter(struct vm_fault *vmf)
 	if (!rec_of_mm(mm))
 		return;
 	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_WP;
 	f.address = BPF_CORE_READ(vmf, address);
 	f.wp.kind = pte_kind(BPF_CORE_READ(vmf, orig_pte.pte), &excl);
 	f.wp.exclusive = excl;
@@ -500,7 +507,7 @@ static __always_inline void wp_exit(__u64 ret)
 	__u32 t = tid();
 	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
 
-	if (!f)
+	if (!f || f->kind != CT_FAULT_WP)
 		return;
 	f->wp.ret = fault_ret(ret);
 	cowstat_classify_wp(&f->wp, &incs);
@@ -521,7 +528,8 @@ static __always_inline void install(struct vm_area_struct *vma, __u64 address)
 	hit(CT_H_INSTALL);
 	f = bpf_map_lookup_elem(&faults, &t);
 	if (f && f->mm == mm) {
-		f->wp.installs++;
+		if (f->kind == CT_FAULT_WP)
+			f->wp.installs++;
 		return;
 	}
 	v = bpf_map_lookup_elem(&vmas, &t);
@@ -542,9 +550,18 @@ static __always_inline void hugetlb_install(struct vm_area_struct *vma)
 {
 	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
 	__u32 t = tid();
-	struct ct_vma *v = bpf_map_lookup_elem(&vmas, &t);
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+	struct ct_vma *v;
 
 	hit(CT_H_HUGETLB_INSTALL);
+	if (f && f->mm == mm && f->kind == CT_FAULT_HUGETLB) {
+		if (f->huge.wp)
+			f->huge.installs++;
+		else
+			f->huge.installs_before_wp++;
+		return;
+	}
+	v = bpf_map_lookup_elem(&vmas, &t);
 	if (v && v->dst_mm == mm)
 		v->f.eager_huge++;
 }
@@ -556,8 +573,14 @@ static __always_inline void move(struct vm_area_struct *vma)
 	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
 
 	hit(CT_H_MOVE);
-	if (f && f->mm == mm)
+	if (!f || f->mm != mm)
+		return;
+	if (f->kind == CT_FAULT_WP)
 		f->wp.moves++;
+	else if (f->kind == CT_FAULT_THP)
+		f->thp.moves++;
+	else if (f->huge.wp)
+		f->huge.moves++;
 }
 
 static __always_inline void mkwrite_exit(__u64 ret)
@@ -566,7 +589,7 @@ static __always_inline void mkwrite_exit(__u64 ret)
 	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
 
 	hit(CT_H_MKWRITE);
-	if (!f)
+	if (!f || f->kind != CT_FAULT_WP)
 		return;
 	if (!ret)
 		f->wp.mkwrite_ok++;
@@ -581,8 +604,12 @@ static __always_inline void uffd(struct vm_fault *vmf, __u64 reason)
 	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
 
 	hit(CT_H_UFFD);
-	if (f) {
+	if (f && f->kind == CT_FAULT_WP) {
 		f->wp.uffd++;
+		return;
+	}
+	if (f && f->kind == CT_FAULT_HUGETLB) {
+		f->huge.uffd++;
 		return;
 	}
 	if (!(reason & CT_VM_UFFD_WP))
@@ -607,6 +634,116 @@ static __always_inline void finish_fault_exit(void)
 	__u32 t = tid();
 
 	bpf_map_delete_elem(&finishing, &t);
+}
+
+/* do_huge_pmd_wp_page(vmf): reuse (PMD made writable) or split. */
+static __always_inline void huge_wp_enter(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vmf, vma, vm_mm);
+	struct ct_fault f = {};
+	__u64 pmd, page, mapping, flags;
+	__u32 t = tid();
+
+	hit(CT_H_HUGE_WP);
+	if (!rec_of_mm(mm))
+		return;
+	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_THP;
+	f.address = BPF_CORE_READ(vmf, address);
+	f.thp.unshare = BPF_CORE_READ(vmf, flags) &
+			bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	/* cowstat_pmd_kind(); a write fault's huge PMD is present */
+	pmd = BPF_CORE_READ(vmf, orig_pmd.pmd);
+	page = read_ulong(&vmemmap_base) +
+	       ((pmd & CT_PHYSICAL_PMD_PAGE_MASK) >> CT_PAGE_SHIFT) *
+	       bpf_core_type_size(struct page);
+	mapping = (__u64)BPF_CORE_READ((struct page *)page, mapping);
+	if (!(mapping & CT_PAGE_MAPPING_ANON)) {
+		f.thp.zero = true;
+	} else {
+		flags = BPF_CORE_READ((struct page *)page, flags);
+		f.thp.exclusive = flags & (1ULL << bpf_core_enum_value(enum pageflags,
+								       PG_anon_exclusive));
+	}
+	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void huge_wp_exit(__u64 ret)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	if (!f || f->kind != CT_FAULT_THP)
+		return;
+	f->thp.fallback = ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+	f->thp.ret = fault_ret(ret);
+	cowstat_classify_thp(&f->thp, &incs);
+	charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	bpf_map_delete_elem(&faults, &t);
+}
+
+/* pmdp_set_access_flags(vma, ...): the THP reuse path makes it writable */
+static __always_inline void pmd_mkwrite(struct vm_area_struct *vma)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(CT_H_PMD_MKWRITE);
+	if (f && f->mm == mm && f->kind == CT_FAULT_THP)
+		f->thp.mkwrites++;
+}
+
+/* hugetlb_fault(mm, vma, address, flags): the outer hugetlb context */
+static __always_inline void hugetlb_fault_enter(struct vm_area_struct *vma,
+						__u64 address, __u32 flags)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	__u32 unshare = bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	struct ct_fault f = {};
+	__u32 t = tid();
+
+	hit(CT_H_HUGETLB_FAULT);
+	if (!(flags & (CT_FAULT_FLAG_WRITE | unshare)) || !rec_of_mm(mm))
+		return;
+	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_HUGETLB;
+	f.address = address;
+	f.huge.unshare = flags & unshare;
+	f.huge.shared = BPF_CORE_READ(vma, vm_flags) & CT_VM_MAYSHARE;
+	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void hugetlb_fault_exit(__u64 ret)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	if (!f || f->kind != CT_FAULT_HUGETLB)
+		return;
+	f->huge.ret = fault_ret(ret);
+	if (cowstat_classify_hugetlb(&f->huge, &incs) != COWSTAT_OUT_NONE)
+		charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	bpf_map_delete_elem(&faults, &t);
+}
+
+/* hugetlb_wp and the huge page allocation: presence markers */
+static __always_inline void hugetlb_marker(enum ct_hook h)
+{
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(h);
+	if (!f || f->kind != CT_FAULT_HUGETLB)
+		return;
+	if (h == CT_H_HUGETLB_WP)
+		f->huge.wp = true;
+	else if (f->huge.wp)
+		f->huge.allocs++;
 }
 
 /* ---- the fork side ---------------------------------------------------- */
@@ -996,6 +1133,108 @@ SEC("kprobe/exit_mmap")
 int BPF_KPROBE(kp_exit_mmap, struct mm_struct *mm)
 {
 	on_exit_mmap(mm);
+	return 0;
+}
+
+SEC("fentry/do_huge_pmd_wp_page")
+int BPF_PROG(fe_huge_wp, struct vm_fault *vmf)
+{
+	huge_wp_enter(vmf);
+	return 0;
+}
+
+SEC("fexit/do_huge_pmd_wp_page")
+int BPF_PROG(fx_huge_wp, struct vm_fault *vmf, vm_fault_t ret)
+{
+	huge_wp_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/do_huge_pmd_wp_page")
+int BPF_KPROBE(kp_huge_wp, struct vm_fault *vmf)
+{
+	huge_wp_enter(vmf);
+	return 0;
+}
+
+SEC("kretprobe/do_huge_pmd_wp_page")
+int BPF_KRETPROBE(kr_huge_wp, vm_fault_t ret)
+{
+	huge_wp_exit(ret);
+	return 0;
+}
+
+SEC("fentry/pmdp_set_access_flags")
+int BPF_PROG(fe_pmd_mkwrite, struct vm_area_struct *vma)
+{
+	pmd_mkwrite(vma);
+	return 0;
+}
+
+SEC("kprobe/pmdp_set_access_flags")
+int BPF_KPROBE(kp_pmd_mkwrite, struct vm_area_struct *vma)
+{
+	pmd_mkwrite(vma);
+	return 0;
+}
+
+SEC("fentry/hugetlb_fault")
+int BPF_PROG(fe_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags)
+{
+	hugetlb_fault_enter(vma, address, flags);
+	return 0;
+}
+
+SEC("fexit/hugetlb_fault")
+int BPF_PROG(fx_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags, vm_fault_t ret)
+{
+	hugetlb_fault_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/hugetlb_fault")
+int BPF_KPROBE(kp_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long address, unsigned int flags)
+{
+	hugetlb_fault_enter(vma, address, flags);
+	return 0;
+}
+
+SEC("kretprobe/hugetlb_fault")
+int BPF_KRETPROBE(kr_hugetlb_fault, vm_fault_t ret)
+{
+	hugetlb_fault_exit(ret);
+	return 0;
+}
+
+/* Presence only: hugetlb_wp's arguments changed within 6.12.y. */
+SEC("fentry/hugetlb_wp")
+int BPF_PROG(fe_hugetlb_wp)
+{
+	hugetlb_marker(CT_H_HUGETLB_WP);
+	return 0;
+}
+
+SEC("kprobe/hugetlb_wp")
+int BPF_KPROBE(kp_hugetlb_wp)
+{
+	hugetlb_marker(CT_H_HUGETLB_WP);
+	return 0;
+}
+
+SEC("fentry/alloc_huge_page")
+int BPF_PROG(fe_hugetlb_alloc)
+{
+	hugetlb_marker(CT_H_HUGETLB_ALLOC);
+	return 0;
+}
+
+SEC("kprobe/alloc_huge_page")
+int BPF_KPROBE(kp_hugetlb_alloc)
+{
+	hugetlb_marker(CT_H_HUGETLB_ALLOC);
 	return 0;
 }
 

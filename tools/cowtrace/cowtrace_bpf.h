@@ -69,6 +69,11 @@ struct ct_group {
 	X(COPY_HUGE_PMD, "copy_huge_pmd", 1)				\
 	X(HUGETLB_INSTALL, "hugetlb_add_new_anon_rmap|hugepage_add_new_anon_rmap", 0) \
 	X(EXIT_MMAP, "exit_mmap", 0)					\
+	X(HUGE_WP, "do_huge_pmd_wp_page", 1)				\
+	X(PMD_MKWRITE, "pmdp_set_access_flags", 0)			\
+	X(HUGETLB_FAULT, "hugetlb_fault", 1)				\
+	X(HUGETLB_WP, "hugetlb_wp", 0)					\
+	X(HUGETLB_ALLOC, "alloc_hugetlb_folio|alloc_huge_page", 0)	\
 	X(FORK, "sched_process_fork", 0)				\
 	X(EXEC, "sched_process_exec", 0)
 

@@ -95,7 +95,7 @@ int cmd_verify(int argc, char **argv)
 	struct cow_source mod, bpf;
 	struct cow_probes mprobes;
 	bool have_mprobes, all = false;
-	int go[2], status = 0, diffs = 0, compared = 0, argi = 1;
+	int go[2], ready[2], status = 0, diffs = 0, compared = 0, argi = 1;
 	uint64_t gen_m, gen_b, misses;
 	char **cmd;
 	pid_t pid;
@@ -130,7 +130,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	have_mprobes = !mod.ops->read_probes(&mod, &mprobes);
 
-	if (pipe2(go, O_CLOEXEC)) {
+	if (pipe2(go, O_CLOEXEC) || pipe2(ready, O_CLOEXEC)) {
 		cow_err("pipe: %s", strerror(errno));
 		goto fail;
 	}
@@ -144,13 +144,31 @@ int cmd_verify(int argc, char **argv)
 		char c;
 
 		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
+		close(ready[0]);
+		/* Quiet from here until go: both groups start on a still child. */
+		c = 'r';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(EXIT_RUNTIME);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "cowtrace: verify: cannot run %s: %s\n", cmd[0], strerror(errno));
 		_exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 	}
 	close(go[0]);
+	close(ready[1]);
+	{
+		char c;
+		ssize_t n;
+
+		do
+			n = read(ready[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(ready[0]);
+		if (n != 1) {
+			cow_err("verify: the child for COMMAND died before it could run");
+			waitpid(pid, &status, 0);
+			goto fail;
+		}
+	}
 	rm.start_ns = rb.start_ns = cow_boottime_ns();
 	if (mod.ops->track_start(&mod, pid, 0, 0) || bpf.ops->track_start(&bpf, pid, 0, 0)) {
 		cow_err("verify: cannot track COMMAND (PID %d) in both backends", (int)pid);
@@ -170,6 +188,25 @@ int cmd_verify(int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 
+	if (getenv("COWTRACE_VERIFY_DUMP")) {
+		/* debugging aid: every record of both, with its wp_faults */
+		struct cow_table t;
+
+		for (int k = 0; k < 2; k++) {
+			struct cow_source *src = k ? &bpf : &mod;
+
+			if (src->ops->read_procs(src, &t))
+				continue;
+			for (size_t i = 0; i < t.nr; i++)
+				if (t.rows[i].start_ns >= rm.start_ns || t.rows[i].tgid == pid)
+					printf("dump %s gen %llu tgid %lld ppid %lld start %llu %s wp_faults %llu\n",
+					       k ? "bpf" : "module", (unsigned long long)t.rows[i].gen,
+					       (long long)t.rows[i].tgid, (long long)t.rows[i].ppid,
+					       (unsigned long long)t.rows[i].start_ns, t.rows[i].comm,
+					       (unsigned long long)t.rows[i].c.val[COWSTAT_wp_faults]);
+			cow_table_free(&t);
+		}
+	}
 	rm.leaders = rb.leaders = &pid;
 	rm.nr_leaders = rb.nr_leaders = 1;
 	rm.group_gens = &gen_m;

@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cowtrace's BPF backend in a guest (issue 10):
+#   scripts/vm --kernel 6.1|6.12 [--flavor rt] --insmod -- tools/cowtrace/tests/bpf-vm-tests.sh
+# One "PASS cowtrace-bpf/<name>" or "FAIL cowtrace-bpf/<name>: <why>" line per
+# test; exits non-zero on any failure.
+#
+# First with the module unloaded: the backend choice, each hook's attach
+# method, the selftest's exact counts (fentry and the kprobe fallback) and
+# the error paths.  Then with the module loaded again: `cowtrace verify`
+# on every scenario program, which must print the scenario's PASS line
+# (the module's counts are exact) and exit 0 (the BPF counts equal them,
+# per process and per counter both call exact).
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+COWTRACE=$PWD/cowtrace
+TESTS=$(cd ../../tests && pwd)
+WORK=$(mktemp -d /tmp/cowtrace-bpf.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+LAYER=cowtrace-bpf
+# shellcheck source=tools/cowtrace/tests/lib.sh
+. tests/lib.sh
+
+case "$(uname -r)" in *-rt-*) rt=1 ;; *) rt=0 ;; esac
+ko=${COWSTAT_KO:-}
+
+# ---- without the module ----
+if ! rmmod cowstat 2>"$WORK/rmmod.err"; then
+	fail module-unload "rmmod cowstat: $(cat "$WORK/rmmod.err")"
+fi
+[ ! -e /sys/kernel/debug/cowstat ] && pass module-unloaded ||
+	fail module-unloaded "/sys/kernel/debug/cowstat still there"
+
+# auto picks BPF when the module is not loaded; every hook attached, by
+# fentry wherever the kernel allows it (all of them on Debian's kernels).
+run_cmd "$COWTRACE" status
+if [ "$rc" = 0 ] && grep -q '^backend:  bpf' <<<"$out"; then
+	pass status-auto-bpf
+else
+	fail status-auto-bpf "exit $rc: $(head -3 <<<"$out") $err"
+fi
+want_fentry="do_wp_page finish_mkwrite_fault finish_fault copy_page_range exit_mmap"
+want_fentry="$want_fentry handle_userfault"
+case "$(uname -r)" in
+6.1.*) want_fentry="$want_fentry page_add_new_anon_rmap page_move_anon_rmap" ;;
+*) want_fentry="$want_fentry folio_add_new_anon_rmap folio_move_anon_rmap" ;;
+esac
+[ $rt = 1 ] || want_fentry="$want_fentry copy_huge_pmd"
+bad=""
+for s in $want_fentry; do
+	grep -qE "^  $s +fentry " <<<"$out" || bad="$bad $s"
+done
+for s in sched_process_fork sched_process_exec; do
+	grep -qE "^  $s +tp_btf " <<<"$out" || bad="$bad $s"
+done
+[ -z "$bad" ] && pass hooks-fentry || fail hooks-fentry "not attached as expected:$bad"
+
+# The selftest: a range group, fork, the child writes, the parent writes;
+# every counter it checks is exact and right (or unavailable, said so).
+selftest() {	# NAME ENV...
+	local name=$1
+	shift
+	run_cmd env "$@" "$COWTRACE" --backend=bpf status --selftest --pages 256 --writes 100
+	if [ "$rc" = 0 ] && ! grep -q FAIL <<<"$out" &&
+	   grep -qE '^ *cow_copies_anon +100 +100 +ok' <<<"$out" &&
+	   grep -qE '^ *cow_reuses_moved +256 +256 +ok' <<<"$out"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc: $(tr '\n' ' ' <<<"$out") $err"
+	fi
+}
+selftest selftest-fentry
+selftest selftest-kprobe COWTRACE_BPF_NO_FENTRY=1
+run_cmd env COWTRACE_BPF_NO_FENTRY=1 "$COWTRACE" --backend=bpf status
+grep -qE '^  do_wp_page +kprobe ' <<<"$out" && pass hooks-kprobe-fallback ||
+	fail hooks-kprobe-fallback "$(grep do_wp_page <<<"$out")"
+
+# The report and JSON of a run, from BPF: the child of examples/forkwrite
+# copies every page it writes (4096) plus a few of libc's.
+if gcc -O2 -static -o "$WORK/forkwrite" ../../examples/forkwrite.c 2>"$WORK/cc.err"; then
+	run_cmd "$COWTRACE" --backend=bpf --json -- "$WORK/forkwrite"
+	if [ "$rc" = 0 ] && python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+procs = d["processes"]
+kids = [p for p in procs if p["counters"].get("fork_pages_shared_anon", 0) >= 16384]
+assert len(procs) == 2 and len(kids) == 1, procs
+c = kids[0]["counters"]
+assert 4096 <= c["cow_copies_anon"] <= 4110, c
+' <<<"$out" 2>"$WORK/py.err"; then
+		pass run-json
+	else
+		fail run-json "exit $rc: $(tail -n 1 "$WORK/py.err") $err"
+	fi
+else
+	fail run-json "cannot build examples/forkwrite.c: $(cat "$WORK/cc.err")"
+fi
+
+# Error paths: one line naming the cause.
+check_error err-not-root 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$COWTRACE" --backend=bpf -- true
+if mount -t tmpfs none /sys/kernel/btf; then
+	check_error err-no-btf 1 "needs kernel BTF" "$COWTRACE" --backend=bpf -- true
+	umount /sys/kernel/btf
+else
+	fail err-no-btf "cannot hide /sys/kernel/btf"
+fi
+run_cmd env COWTRACE_BPF_SKIP=copy_page_range "$COWTRACE" --backend=bpf -- true
+lines=$(wc -l <"$WORK/err")
+if [ "$rc" = 0 ] && [ "$lines" = 1 ] &&
+   [[ "$err" == "cowtrace: bpf: cannot attach to copy_page_range: "* ]] &&
+   grep -qE 'fork_pages_shared +- .*unavailable' <<<"$out"; then
+	pass err-hook-not-attached
+else
+	fail err-hook-not-attached "exit $rc, $lines lines: $err"
+fi
+check_error err-bad-backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
+
+# ---- with the module: verify on every scenario program ----
+if [ -z "$ko" ] || ! insmod "$ko" 2>"$WORK/insmod.err"; then
+	fail module-reload "insmod ${ko:-(COWSTAT_KO unset)}: $(cat "$WORK/insmod.err" 2>/dev/null)"
+	echo "$LAYER: $passed passed, $failed failed"
+	exit 1
+fi
+pass module-reload
+run_cmd "$COWTRACE" status
+grep -q '^backend:  module' <<<"$out" && pass status-auto-module ||
+	fail status-auto-module "$(head -2 <<<"$out")"
+
+# The scenarios' own environment (ext4, swap) comes from their runner;
+# COWSTAT_TEST_WRAP runs each one under verify.  d01 reloads the module
+# and t03 reads debugfs whole: neither is a workload to compare.
+mapfile -t scen < <(cd "$TESTS/bin" && ls -d s[0-9]* t01-* t02-*)
+out=$(COWSTAT_TEST_WRAP="$COWTRACE verify --" COWSTAT_TEST_TIMEOUT=300 \
+	"$TESTS/run-vm-tests" "${scen[@]}" 2>"$WORK/verify.err")
+while read -r verdict name why; do
+	name=${name%:}
+	name=${name##*/}
+	case "$verdict" in
+	PASS) pass "verify/$name" ;;
+	SKIP) echo "SKIP $LAYER/verify/$name: $why" ;;
+	FAIL) fail "verify/$name" "$why" ;;
+	esac
+done < <(grep -E '^(PASS|FAIL|SKIP) ' <<<"$out")
+# verify's table and each scenario's timing, for the log
+cat "$WORK/verify.err" >&2
+echo "$LAYER: $passed passed, $failed failed"
+[ "$failed" = 0 ]
