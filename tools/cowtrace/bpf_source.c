@@ -436,7 +436,7 @@ static int bpf_read_procs(struct cow_source *s, struct cow_table *t)
 			(unsigned long long)r.start_ns, birth_name(r.birth),
 			(unsigned long long)r.initiator_remote, (unsigned long long)r.exit_ns,
 			(unsigned long long)r.fork_ns);
-		counters(b, &o, r.c);
+		counters(b, &o, r.c.v);
 		bprintf(&o, " %s\n", r.comm[0] ? r.comm : "-");
 	}
 	return parse_into(&o, t);
@@ -458,7 +458,7 @@ static int bpf_read_groups(struct cow_source *s, struct cow_table *t)
 			(unsigned long long)g.gen, g.leader, g.leader,
 			(unsigned long long)g.start_ns, (unsigned long long)g.initiator_remote,
 			(unsigned long long)g.fork_ns);
-		counters(b, &o, g.c);
+		counters(b, &o, g.c.v);
 		bprintf(&o, " -\n");
 	}
 	return parse_into(&o, t);

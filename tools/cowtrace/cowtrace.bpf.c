@@ -328,17 +328,16 @@ static __always_inline __u32 rec_groups(const struct ct_rec *r)
 }
 
 /*
- * Add an event's increments to its record and to every active group of
- * the record that wants it (cowstat_account() in the module).
+ * Add a list of increments to a counter vector.  A global function: the
+ * verifier checks it once, not at every call site inside every loop
+ * (6.1's verifier gives up on the inlined form).
  */
-static __always_inline void charge(struct ct_rec *r,
-				   const struct cowstat_incs *incs,
-				   bool has_addr, __u64 start, __u64 end,
-				   __u64 initiator)
+__noinline int ct_add(struct ct_counters *c, const struct cowstat_incs *incs)
 {
-	__u32 grp = rec_groups(r);
-	unsigned int i, g;
+	unsigned int i;
 
+	if (!c || !incs)
+		return 0;
 	for (i = 0; i < COWSTAT_MAX_INCS; i++) {
 		__u32 id;
 
@@ -346,8 +345,26 @@ static __always_inline void charge(struct ct_rec *r,
 			break;
 		id = incs->id[i];
 		if (id < COWSTAT_NR_COUNTERS)
-			__sync_fetch_and_add(&r->c[id], incs->val[i]);
+			__sync_fetch_and_add(&c->v[id], incs->val[i]);
 	}
+	return 0;
+}
+
+/*
+ * Add an event's increments to its record and to every active group of
+ * the record that wants it (cowstat_account() in the module).
+ */
+__noinline int ct_charge(struct ct_rec *r, const struct cowstat_incs *incs, __u64 start,
+			 __u64 end, __u64 flags_initiator)
+{
+	bool has_addr = flags_initiator & 1;
+	__u64 initiator = flags_initiator >> 1;
+	__u32 grp, g;
+
+	if (!r || !incs)
+		return 0;
+	grp = rec_groups(r);
+	ct_add(&r->c, incs);
 	if (initiator)
 		r->initiator_remote = initiator;
 	for (g = 0; g < CT_MAX_GROUPS; g++) {
@@ -362,18 +379,19 @@ static __always_inline void charge(struct ct_rec *r,
 		if (gr->end > gr->start && has_addr &&
 		    (start < gr->start || end > gr->end))
 			continue;
-		for (i = 0; i < COWSTAT_MAX_INCS; i++) {
-			__u32 id;
-
-			if (i >= incs->nr)
-				break;
-			id = incs->id[i];
-			if (id < COWSTAT_NR_COUNTERS)
-				__sync_fetch_and_add(&gr->c[id], incs->val[i]);
-		}
+		ct_add(&gr->c, incs);
 		if (initiator)
 			gr->initiator_remote = initiator;
 	}
+	return 0;
+}
+
+static __always_inline void charge(struct ct_rec *r,
+				   const struct cowstat_incs *incs,
+				   bool has_addr, __u64 start, __u64 end,
+				   __u64 initiator)
+{
+	ct_charge(r, incs, start, end, (initiator << 1) | has_addr);
 }
 
 static __always_inline void charge_fork_ns(struct ct_rec *r, __u64 ns)

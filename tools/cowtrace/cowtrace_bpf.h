@@ -21,6 +21,11 @@
 
 enum ct_birth { CT_BIRTH_SEEN, CT_BIRTH_FORK, CT_BIRTH_EXEC };
 
+/* A counter vector, by enum cowstat_counter. */
+struct ct_counters {
+	__u64 v[COWSTAT_NR_COUNTERS];
+};
+
 /* One per mm incarnation, like the module's records (key: gen). */
 struct ct_rec {
 	__u64 gen;
@@ -37,7 +42,7 @@ struct ct_rec {
 	__u64 copy_ns;		/* as a fork child: its own copy, for the parent */
 	__u64 initiator_remote;
 	char comm[CT_COMM_LEN];
-	__u64 c[COWSTAT_NR_COUNTERS];
+	struct ct_counters c;
 };
 
 enum ct_group_state { CT_GROUP_FREE, CT_GROUP_ACTIVE, CT_GROUP_ENDED };
@@ -51,7 +56,7 @@ struct ct_group {
 	__u64 start_ns;
 	__u64 fork_ns;
 	__u64 initiator_remote;
-	__u64 c[COWSTAT_NR_COUNTERS];
+	struct ct_counters c;
 };
 
 /*

@@ -33,8 +33,10 @@ fi
 [ ! -e /sys/kernel/debug/cowstat ] && pass module-unloaded ||
 	fail module-unloaded "/sys/kernel/debug/cowstat still there"
 
-# auto picks BPF when the module is not loaded; every hook attached, by
-# fentry wherever the kernel allows it (all of them on Debian's kernels).
+# auto picks BPF when the module is not loaded; the hooks of the core
+# counters attached by fentry, every other one by fentry or kprobe (6.1's
+# trampolines take at most six arguments: copy_huge_pmd and hugetlb_wp
+# have seven), none failed.
 run_cmd "$COWTRACE" status
 if [ "$rc" = 0 ] && grep -q '^backend:  bpf' <<<"$out"; then
 	pass status-auto-bpf
@@ -42,12 +44,12 @@ else
 	fail status-auto-bpf "exit $rc: $(head -3 <<<"$out") $err"
 fi
 want_fentry="do_wp_page finish_mkwrite_fault finish_fault copy_page_range exit_mmap"
-want_fentry="$want_fentry handle_userfault"
+want_fentry="$want_fentry handle_userfault hugetlb_fault"
 case "$(uname -r)" in
 6.1.*) want_fentry="$want_fentry page_add_new_anon_rmap page_move_anon_rmap" ;;
 *) want_fentry="$want_fentry folio_add_new_anon_rmap folio_move_anon_rmap" ;;
 esac
-[ $rt = 1 ] || want_fentry="$want_fentry copy_huge_pmd"
+[ $rt = 1 ] || want_fentry="$want_fentry do_huge_pmd_wp_page"
 bad=""
 for s in $want_fentry; do
 	grep -qE "^  $s +fentry " <<<"$out" || bad="$bad $s"
@@ -55,7 +57,13 @@ done
 for s in sched_process_fork sched_process_exec; do
 	grep -qE "^  $s +tp_btf " <<<"$out" || bad="$bad $s"
 done
-[ -z "$bad" ] && pass hooks-fentry || fail hooks-fentry "not attached as expected:$bad"
+[ $rt = 1 ] || grep -qE '^  copy_huge_pmd +(fentry|kprobe) ' <<<"$out" || bad="$bad copy_huge_pmd"
+grep -qE '^  hugetlb_wp +(fentry|kprobe) ' <<<"$out" || bad="$bad hugetlb_wp"
+grep -qE ' failed\(' <<<"$out" && bad="$bad $(grep ' failed(' <<<"$out")"
+[ -z "$bad" ] && pass hooks-attached || fail hooks-attached "not attached as expected:$bad"
+# Every counter exact (Documentation/bpf-backend.rst).
+grep -qE '^  unavailable: \(none\)' <<<"$out" && pass counters-all-exact ||
+	fail counters-all-exact "$(grep -A3 '^  unavailable:' <<<"$out" | tr '\n' ' ')"
 
 # The selftest: a range group, fork, the child writes, the parent writes;
 # every counter it checks is exact and right (or unavailable, said so).
