@@ -88,7 +88,7 @@ grep -qE '^  do_wp_page +kprobe ' <<<"$out" && pass hooks-kprobe-fallback ||
 # The report and JSON of a run, from BPF: the child of examples/forkwrite
 # copies every page it writes (4096) plus a few of libc's.
 if gcc -O2 -static -o "$WORK/forkwrite" ../../examples/forkwrite.c 2>"$WORK/cc.err"; then
-	run_cmd "$COWTRACE" --backend=bpf --json -- "$WORK/forkwrite"
+	run_cmd "$COWTRACE" --backend=bpf --json -o "$WORK/run.json" -- "$WORK/forkwrite"
 	if [ "$rc" = 0 ] && python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -97,7 +97,7 @@ kids = [p for p in procs if p["counters"].get("fork_pages_shared_anon", 0) >= 16
 assert len(procs) == 2 and len(kids) == 1, procs
 c = kids[0]["counters"]
 assert 4096 <= c["cow_copies_anon"] <= 4110, c
-' <<<"$out" 2>"$WORK/py.err"; then
+' <"$WORK/run.json" 2>"$WORK/py.err"; then
 		pass run-json
 	else
 		fail run-json "exit $rc: $(tail -n 1 "$WORK/py.err") $err"
@@ -140,9 +140,18 @@ grep -q '^backend:  module' <<<"$out" && pass status-auto-module ||
 # The scenarios' own environment (ext4, swap) comes from their runner;
 # COWSTAT_TEST_WRAP runs each one under verify.  d01 reloads the module
 # and t03 reads debugfs whole: neither is a workload to compare.
-mapfile -t scen < <(cd "$TESTS/bin" && ls -d s[0-9]* t01-* t02-*)
-out=$(COWSTAT_TEST_WRAP="$COWTRACE verify --" COWSTAT_TEST_TIMEOUT=300 \
-	"$TESTS/run-vm-tests" "${scen[@]}" 2>"$WORK/verify.err")
+# (No process substitution: the guest has no /dev/fd.)
+scen=$(cd "$TESTS/bin" && ls -d s[0-9]* t01-* t02-*)
+if [ -z "$scen" ]; then
+	fail verify "no scenario programs in $TESTS/bin (make -C tests)"
+	echo "$LAYER: $passed passed, $failed failed"
+	exit 1
+fi
+# shellcheck disable=SC2086
+COWSTAT_TEST_WRAP="$COWTRACE verify --" COWSTAT_TEST_TIMEOUT=300 \
+	"$TESTS/run-vm-tests" $scen >"$WORK/verify.out" 2>"$WORK/verify.err"
+grep -E '^(PASS|FAIL|SKIP) ' "$WORK/verify.out" >"$WORK/verify.res"
+[ -s "$WORK/verify.res" ] || fail verify "run-vm-tests printed no result: $(tail -n 3 "$WORK/verify.err")"
 while read -r verdict name why; do
 	name=${name%:}
 	name=${name##*/}
@@ -151,7 +160,7 @@ while read -r verdict name why; do
 	SKIP) echo "SKIP $LAYER/verify/$name: $why" ;;
 	FAIL) fail "verify/$name" "$why" ;;
 	esac
-done < <(grep -E '^(PASS|FAIL|SKIP) ' <<<"$out")
+done <"$WORK/verify.res"
 # verify's table and each scenario's timing, for the log
 cat "$WORK/verify.err" >&2
 echo "$LAYER: $passed passed, $failed failed"
