@@ -697,7 +697,8 @@ int cow_bpf_source_open(struct cow_source *s)
 	s->priv = b;
 	s->ops = &bpf_ops;
 	decide_counters(b);
-	snprintf(s->modver, sizeof(s->modver), "bpf");
+	/* The report says "module cowstat <modver>": there is none. */
+	snprintf(s->modver, sizeof(s->modver), "none: BPF backend");
 	s->format = COWTRACE_DEBUGFS_FORMAT;
 	return 0;
 }
