@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * --backend=auto|module|bpf: who counts.  auto takes the module when it is
- * loaded (its debugfs directory exists) and the BPF programs otherwise.
+ * loaded (its debugfs directory exists) and the BPF programs otherwise
+ * (debugfs not mounted counts as otherwise: lockdown refuses it).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,6 +83,8 @@ bool cow_backend_is_bpf(void)
 	case COW_BACKEND_MODULE:
 		return false;
 	default:
-		return cow_bpf_built && access("/sys/kernel/debug/cowstat", F_OK) != 0;
+		/* Not root (EACCES): the module's path says what to do. */
+		return cow_bpf_built && access("/sys/kernel/debug/cowstat", F_OK) != 0 &&
+		       errno != EACCES;
 	}
 }

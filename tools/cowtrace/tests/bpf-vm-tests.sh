@@ -61,9 +61,21 @@ done
 grep -qE '^  hugetlb_wp +(fentry|kprobe) ' <<<"$out" || bad="$bad hugetlb_wp"
 grep -qE ' failed\(' <<<"$out" && bad="$bad $(grep ' failed(' <<<"$out")"
 [ -z "$bad" ] && pass hooks-attached || fail hooks-attached "not attached as expected:$bad"
-# Every counter exact (Documentation/bpf-backend.rst).
-grep -qE '^  unavailable: \(none\)' <<<"$out" && pass counters-all-exact ||
-	fail counters-all-exact "$(grep -A3 '^  unavailable:' <<<"$out" | tr '\n' ' ')"
+# Every counter exact (Documentation/bpf-backend.rst); on PREEMPT_RT the
+# fault counters are unavailable (handlers lose events there), fork's exact.
+if [ $rt = 0 ]; then
+	grep -qE '^  unavailable: \(none\)' <<<"$out" && pass counters-all-exact ||
+		fail counters-all-exact "$(grep -A3 '^  unavailable:' <<<"$out" | tr '\n' ' ')"
+else
+	unav=$(sed -n '/^  unavailable:/,/^[a-z]/p' <<<"$out")
+	exact=$(sed -n '/^  exact:/,/^  derived:/p' <<<"$out")
+	if grep -qw wp_faults <<<"$unav" && grep -qw cow_copies_anon <<<"$unav" &&
+	   grep -qw fork_pages_shared <<<"$exact" && ! grep -qw fork_pages_shared <<<"$unav"; then
+		pass counters-rt-fork-exact-faults-unavailable
+	else
+		fail counters-rt-fork-exact-faults-unavailable "$(tr '\n' ' ' <<<"$unav")"
+	fi
+fi
 
 # The selftest: a range group, fork, the child writes, the parent writes;
 # every counter it checks is exact and right (or unavailable, said so).
@@ -71,9 +83,10 @@ selftest() {	# NAME ENV...
 	local name=$1
 	shift
 	run_cmd env "$@" "$COWTRACE" --backend=bpf status --selftest --pages 256 --writes 100
-	if [ "$rc" = 0 ] && ! grep -q FAIL <<<"$out" &&
-	   grep -qE '^ *cow_copies_anon +100 +100 +ok' <<<"$out" &&
-	   grep -qE '^ *cow_reuses_moved +256 +256 +ok' <<<"$out"; then
+	local faults='^ *cow_copies_anon +100 +100 +ok'
+	[ $rt = 0 ] || faults='^ *cow_copies_anon .*unavailable'
+	if [ "$rc" = 0 ] && ! grep -q FAIL <<<"$out" && grep -qE "$faults" <<<"$out" &&
+	   grep -qE '^ *fork_pages_shared_anon +256 +256 +ok' <<<"$out"; then
 		pass "$name"
 	else
 		fail "$name" "exit $rc: $(tr '\n' ' ' <<<"$out") $err"
@@ -96,7 +109,8 @@ procs = d["processes"]
 kids = [p for p in procs if p["counters"].get("fork_pages_shared_anon", 0) >= 16384]
 assert len(procs) == 2 and len(kids) == 1, procs
 c = kids[0]["counters"]
-assert 4096 <= c["cow_copies_anon"] <= 4110, c
+# null on PREEMPT_RT, where the fault counters are unavailable
+assert c["cow_copies_anon"] is None or 4096 <= c["cow_copies_anon"] <= 4110, c
 ' <"$WORK/run.json" 2>"$WORK/py.err"; then
 		pass run-json
 	else
@@ -169,7 +183,9 @@ if [ "$vrc" = 0 ] && [[ "$summary" == *" 0 differences"*AGREE ]]; then
 else
 	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
 fi
-# verify's table and the scenarios' timing, for the log
-cat "$WORK/verify.out" "$WORK/verify.err" >&2
+# For the log: verify's summary, what differs, the scenarios' timing (the
+# whole table is thousands of lines, slow on the guest's console).
+grep -E 'DIFFERS|missing in|bpf missed|^verify: |^cowtrace verify' "$WORK/verify.out" | head -100 >&2
+grep -E 'took' "$WORK/verify.err" >&2
 echo "$LAYER: $passed passed, $failed failed"
 [ "$failed" = 0 ]
