@@ -226,7 +226,7 @@ static void cowstat_show_version_line(struct kunit *test)
 {
 	char *out = cowstat_kunit_show(test, show_version, NULL, 4096, NULL);
 
-	KUNIT_EXPECT_STREQ(test, out, "cowstat " COWSTAT_VERSION " format 1\n");
+	KUNIT_EXPECT_STREQ(test, out, "cowstat " COWSTAT_VERSION " format 2\n");
 }
 
 /* The stats keys of the health counters, as interfaces.rst names them. */
@@ -595,6 +595,68 @@ static void cowstat_show_track_overflow_retry(struct kunit *test)
 /* latency and probes                                                  */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A counter no probe can feed prints "-" in stats, procs and track, never
+ * a 0 that reads as "it did not happen"; the others keep their numbers.
+ */
+static void cowstat_show_unavailable(struct kunit *test)
+{
+	static const int file;
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_track_cmd cmd = { .pid = 100 };
+	struct cowstat_ident a = cowstat_kunit_ident(100, 1, "leader");
+	struct cowstat_event ev = cowstat_kunit_event(COWSTAT_cow_reuses, 2,
+						      0, 0);
+	char row[1024], field[32];
+	struct cowstat_rec *rec;
+	unsigned int dashes = 0;
+	const char *p;
+	char *out;
+	s64 gen;
+
+	set_bit(COWSTAT_cow_copies, cs->unavailable);
+	set_bit(COWSTAT_wp_faults, cs->unavailable);
+	gen = cowstat_group_start(cs, &file, &cmd, &a, cowstat_kunit_key(1));
+	KUNIT_ASSERT_GT(test, gen, 0LL);
+	rcu_read_lock();
+	rec = cowstat_rec_find(cs, cowstat_kunit_key(1));
+	if (rec)
+		cowstat_account(cs, rec, &ev);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+
+	out = cowstat_kunit_show(test, cowstat_show_stats, cs, 4096, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\ncow_copies -\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\nwp_faults -\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\ncow_reuses 2\n"));
+	KUNIT_EXPECT_EQ(test, strncmp(out, "forks 0\n", 8), 0);
+	for (p = out; (p = strstr(p, " -\n")); p++)
+		dashes++;
+	KUNIT_EXPECT_EQ(test, dashes, 2U);
+
+	out = cowstat_kunit_show(test, cowstat_show_procs, cs, 4096, NULL);
+	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "100",
+						       row, sizeof(row)));
+	cowstat_kunit_field(out, row, "cow_copies", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "-");
+	cowstat_kunit_field(out, row, "wp_faults", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "-");
+	cowstat_kunit_field(out, row, "cow_reuses", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "2");
+	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "leader");
+
+	out = cowstat_kunit_show(test, cowstat_show_track, cs, 4096, NULL);
+	snprintf(field, sizeof(field), "%lld", gen);
+	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "gen", field, row,
+						       sizeof(row)));
+	cowstat_kunit_field(out, row, "cow_copies", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "-");
+	cowstat_kunit_field(out, row, "cow_reuses", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "2");
+	cowstat_group_release(cs, &file);
+}
+
 static void cowstat_show_latency_text(struct kunit *test)
 {
 	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
@@ -668,6 +730,7 @@ static struct kunit_case cowstat_format_cases[] = {
 	KUNIT_CASE(cowstat_show_procs_overflow_retry),
 	KUNIT_CASE(cowstat_show_track_rows),
 	KUNIT_CASE(cowstat_show_track_overflow_retry),
+	KUNIT_CASE(cowstat_show_unavailable),
 	KUNIT_CASE(cowstat_show_latency_text),
 	KUNIT_CASE(cowstat_show_probe_lines),
 	{}

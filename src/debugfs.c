@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/debug/cowstat/: root-only files, text as in
- * Documentation/interfaces.rst (format 1).  The text itself is made by the
+ * Documentation/interfaces.rst (format 2).  The text itself is made by the
  * core (src/core/format.c); this file wires it to debugfs and resolves
  * PIDs for the track file.
  */

@@ -90,6 +90,7 @@ int cowstat_probes_register(const char *rename, const char *skip);
 void cowstat_probes_unregister(void);
 bool cowstat_probe_ok(enum cowstat_probe_id id);
 bool cowstat_strict_ok(void);
+void cowstat_probes_unavailable(unsigned long *mask);
 void cowstat_show_probes(struct seq_file *m);
 
 /* ------------------------------------------------------------------ */

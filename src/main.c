@@ -58,6 +58,8 @@ static int __init cowstat_module_init(void)
 	ret = cowstat_probes_register(rename, skip_symbol);
 	if (ret)
 		goto out_tct;
+	/* debugfs prints "-" for these, never a 0 that means "unknown". */
+	cowstat_probes_unavailable(cowstat_state.unavailable);
 	if (!cowstat_records_enabled)
 		pr_warn("exit_mmap not hooked: per-process records disabled, totals only\n");
 	if (strict && !cowstat_strict_ok()) {

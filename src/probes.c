@@ -267,6 +267,18 @@ bool cowstat_strict_ok(void)
 	return ok;
 }
 
+/* Sets in @mask the bit of every counter no registered probe can feed. */
+void cowstat_probes_unavailable(unsigned long *mask)
+{
+	char reason[KSYM_NAME_LEN + 32];
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		if (cowstat_counter_cap(i, reason, sizeof(reason)) ==
+		    COWSTAT_CAP_UNAVAILABLE)
+			set_bit(i, mask);
+}
+
 void cowstat_show_probes(struct seq_file *m)
 {
 	char buf[KSYM_NAME_LEN + 32];

@@ -32,7 +32,7 @@
 struct seq_file;
 
 #define COWSTAT_VERSION		"0.1"
-#define COWSTAT_FORMAT		1
+#define COWSTAT_FORMAT		2
 #define COWSTAT_COMM_LEN	16
 #define COWSTAT_MAX_GROUPS	16
 #define COWSTAT_HIST_BUCKETS	64
@@ -308,6 +308,9 @@ const char *cowstat_health_name(enum cowstat_health_id id);
  * @hist:        latency histograms
  * @health:      health counters (enum cowstat_health_id)
  * @fork_ns:     ns all forks spent copying page tables
+ * @unavailable: counters no probe can feed on this kernel (bit per enum
+ *               cowstat_counter), set once before debugfs appears; the
+ *               debugfs files print "-" for them, never 0 (format 2)
  */
 struct cowstat {
 	raw_spinlock_t lock;
@@ -328,6 +331,7 @@ struct cowstat {
 	struct cowstat_hist hist[COWSTAT_NR_HISTS];
 	atomic64_t health[COWSTAT_NR_HEALTH];
 	atomic64_t fork_ns;
+	DECLARE_BITMAP(unavailable, COWSTAT_NR_COUNTERS);
 };
 
 /**

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The text of the debugfs files (format 1, Documentation/interfaces.rst):
- * parsing what users write and printing what they read.
+ * The text of the debugfs files (format 2, Documentation/interfaces.rst):
+ * parsing what users write and printing what they read.  A counter no
+ * probe can feed on this kernel (cs->unavailable) prints as "-", never as
+ * a 0 that would read as "it did not happen".
  *
  * Records and groups are copied under the instance lock one at a time and
  * printed after the lock is dropped, so a reader never holds the lock
  * across seq_file output and never sees a half-written identity.
  */
 
+#include <linux/bitops.h>
 #include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
@@ -149,9 +152,13 @@ void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 {
 	unsigned int i;
 
-	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
-		seq_printf(m, "%s %lld\n", cowstat_counter_name(i),
-			   (long long)atomic64_read(&cs->totals.v[i]));
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		if (test_bit(i, cs->unavailable))
+			seq_printf(m, "%s -\n", cowstat_counter_name(i));
+		else
+			seq_printf(m, "%s %lld\n", cowstat_counter_name(i),
+				   (long long)atomic64_read(&cs->totals.v[i]));
+	}
 	seq_printf(m, "records_live %u\n", cowstat_nr_live(cs));
 	seq_printf(m, "records_exited %u\n", cowstat_nr_exited(cs));
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
@@ -172,7 +179,8 @@ static void cowstat_show_header(struct seq_file *m)
 	seq_puts(m, " comm\n");
 }
 
-static void cowstat_show_row(struct seq_file *m, const struct cowstat_row *r)
+static void cowstat_show_row(struct seq_file *m, const struct cowstat *cs,
+			     const struct cowstat_row *r)
 {
 	char comm[COWSTAT_COMM_LEN];
 	unsigned int i;
@@ -180,8 +188,12 @@ static void cowstat_show_row(struct seq_file *m, const struct cowstat_row *r)
 	seq_printf(m, "%s %llu %d %d %d %llu %s %d %llu %llu", r->state,
 		   r->gen, r->id.tgid, r->id.pid, r->id.ppid, r->id.start_ns,
 		   r->birth, r->initiator_remote, r->exit_ns, r->fork_ns);
-	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
-		seq_printf(m, " %llu", r->v[i]);
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		if (test_bit(i, cs->unavailable))
+			seq_puts(m, " -");
+		else
+			seq_printf(m, " %llu", r->v[i]);
+	}
 
 	/* comm is user-controlled: keep the row on one line. */
 	strscpy(comm, r->id.comm, sizeof(comm));
@@ -226,7 +238,7 @@ void cowstat_show_procs(struct seq_file *m, struct cowstat *cs)
 		}
 		raw_spin_unlock_irqrestore(&cs->lock, flags);
 		if (show)
-			cowstat_show_row(m, &row);
+			cowstat_show_row(m, cs, &row);
 	}
 }
 
@@ -256,7 +268,7 @@ void cowstat_show_track(struct seq_file *m, struct cowstat *cs)
 		}
 		raw_spin_unlock_irqrestore(&cs->lock, flags);
 		if (show)
-			cowstat_show_row(m, &row);
+			cowstat_show_row(m, cs, &row);
 	}
 }
 

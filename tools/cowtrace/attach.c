@@ -2,7 +2,8 @@
 /*
  * cowtrace -p PID[,PID...]: track running processes and the descendants
  * they fork from now on, until Ctrl-C, -d SEC, or until every tracked
- * process is gone; with -i SEC, print what each interval added.
+ * process is gone; with -i SEC, print what each interval added (as
+ * tables, or with --json as JSON Lines, one record per interval).
  *
  * The processes existed before the group, so their records already hold
  * counts; a snapshot of `procs` taken when the groups start is subtracted,
@@ -19,7 +20,6 @@
 #include "report.h"
 #include "source.h"
 
-#define MAX_INTERVALS 4096
 /* How often to look whether the tracked processes are still there. */
 #define LIVENESS_NS 250000000ULL
 
@@ -47,91 +47,18 @@ static bool any_alive(const pid_t *pids, int nr)
 	return false;
 }
 
-static bool any_member_live(const struct cow_report *r)
-{
-	for (size_t i = 0; i < r->nr_procs; i++)
-		if (r->procs[i].live)
-			return true;
-	return false;
-}
-
-static const struct cow_proc *find_proc(const struct cow_report *r, const struct cow_proc *p)
-{
-	for (size_t i = 0; r && i < r->nr_procs; i++)
-		if (r->procs[i].tgid == p->tgid && r->procs[i].start_ns == p->start_ns)
-			return &r->procs[i];
-	return NULL;
-}
-
-/* One compact table per interval: what each process added. */
-static void print_interval(FILE *f, const struct cow_report *cur, const struct cow_report *prev,
-			   const struct cow_counters *delta)
-{
-	static const enum cowstat_counter cols[] = {
-		COWSTAT_cow_copies, COWSTAT_cow_reuses, COWSTAT_shared_writes,
-		COWSTAT_forks, COWSTAT_fork_pages_shared,
-	};
-	static const char *const hdr[] = {
-		"PID", "COMM", "COPIES", "REUSES", "SHARED-WR", "FORKS", "PAGES-SHARED", "COPIED",
-	};
-	struct cow_tab t;
-	char (*row)[TAB_CELL];
-	char stamp[16];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	tab_init(&t, 8);
-	tab_left(&t, 1);
-	row = tab_row(&t);
-	for (int c = 0; c < 8; c++)
-		snprintf(row[c], TAB_CELL, "%s", hdr[c]);
-	for (size_t i = 0; i < cur->nr_procs; i++) {
-		struct cow_counters c = cur->procs[i].c;
-		const struct cow_proc *old = find_proc(prev, &cur->procs[i]);
-		bool active = false;
-
-		if (old)
-			cow_counters_sub(&c, &old->c);
-		for (int k = 0; k < COWSTAT_NR_COUNTERS; k++)
-			active |= c.have[k] && c.val[k];
-		if (!active)
-			continue;
-		row = tab_row(&t);
-		snprintf(row[0], TAB_CELL, "%lld", (long long)cur->procs[i].tgid);
-		snprintf(row[1], TAB_CELL, "%.16s", cur->procs[i].comm);
-		for (int k = 0; k < 5; k++)
-			cow_fmt_count(row[2 + k], TAB_CELL, &c, cols[k]);
-		cow_fmt_bytes(row[7], TAB_CELL,
-			      cow_counter_bytes(COWSTAT_cow_copies, c.val[COWSTAT_cow_copies]), true);
-	}
-	row = tab_row(&t);
-	snprintf(row[0], TAB_CELL, "total");
-	for (int k = 0; k < 5; k++)
-		cow_fmt_count(row[2 + k], TAB_CELL, delta, cols[k]);
-	cow_fmt_bytes(row[7], TAB_CELL,
-		      cow_counter_bytes(COWSTAT_cow_copies, delta->val[COWSTAT_cow_copies]), true);
-	fprintf(f, "%s\n", stamp);
-	tab_print(f, &t, "");
-	fputc('\n', f);
-	fflush(f);
-	tab_free(&t);
-}
-
-int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
-	       const struct cow_output *o)
+int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow_output *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cow_latency lat_before, lat_after;
 	struct cow_probes probes;
 	struct cow_table baseline;
-	struct cow_report prev = { 0 }, cur;
-	struct cow_interval *intervals = NULL;
+	struct cow_report cur;
+	struct cow_intervals iv;
 	struct cow_source src;
-	size_t nr_intervals = 0;
-	uint64_t start, created, next_interval = 0, deadline = 0, interval_start;
-	bool have_probes, have_prev = false;
+	uint64_t start, created, next_interval = 0, deadline = 0;
+	double interval = o->interval;
+	bool have_probes;
 	uint64_t group_gens[nr_pids];
 	char kernel[128];
 	int err, ret = 0;
@@ -154,6 +81,10 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 	}
 	have_probes = !src.ops->read_probes(&src, &probes);
 	cow_kernel_release(kernel, sizeof(kernel));
+	if (cow_out_open(o)) {
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
 
 	start = cow_boottime_ns();
 	for (int i = 0; i < nr_pids; i++) {
@@ -178,7 +109,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 		next_interval = start + (uint64_t)(interval * 1e9);
 	if (duration > 0)
 		deadline = start + (uint64_t)(duration * 1e9);
-	interval_start = start;
+	cow_intervals_init(&iv, start);
 
 	while (!exiting) {
 		uint64_t now = cow_boottime_ns(), wake = now + LIVENESS_NS;
@@ -196,37 +127,16 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 			break;
 		if (next_interval && now >= next_interval) {
 			memset(&cur, 0, sizeof(cur));
+			cur.mode = "attach";
 			cur.leaders = pids;
 			cur.group_gens = group_gens;
 			cur.nr_leaders = nr_pids;
-			if (cow_report_collect(&src, &cur, &baseline, created, created)) {
+			cur.probes = have_probes ? &probes : NULL;
+			if (cow_intervals_emit(&iv, &src, &cur, &baseline, created, created,
+					       cow_out(o), o)) {
 				ret = EXIT_RUNTIME;
 				break;
 			}
-			struct cow_counters delta = cur.total;
-
-			if (have_prev)
-				cow_counters_sub(&delta, &prev.total);
-			if (o->json) {
-				if (nr_intervals < MAX_INTERVALS) {
-					struct cow_interval *more = realloc(intervals,
-						(nr_intervals + 1) * sizeof(*intervals));
-
-					if (more) {
-						intervals = more;
-						intervals[nr_intervals].start_ns = interval_start;
-						intervals[nr_intervals].end_ns = cur.end_ns;
-						intervals[nr_intervals].total = delta;
-						nr_intervals++;
-					}
-				}
-			} else {
-				print_interval(cow_out(o), &cur, have_prev ? &prev : NULL, &delta);
-			}
-			cow_report_free(&prev);
-			prev = cur;
-			have_prev = true;
-			interval_start = cur.end_ns;
 			while (next_interval <= now)
 				next_interval += (uint64_t)(interval * 1e9);
 		}
@@ -234,6 +144,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 			/* The leaders are gone; stop once their descendants are. */
 			struct cow_report check = {
 				.leaders = pids, .group_gens = group_gens, .nr_leaders = nr_pids,
+				.probes = have_probes ? &probes : NULL,
 			};
 			bool live;
 
@@ -241,7 +152,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 				ret = EXIT_RUNTIME;
 				break;
 			}
-			live = any_member_live(&check);
+			live = cow_report_any_live(&check);
 			cow_report_free(&check);
 			if (!live)
 				break;
@@ -257,8 +168,6 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 		cur.start_ns = start;
 		cur.modver = src.modver;
 		cur.probes = have_probes ? &probes : NULL;
-		cur.intervals = intervals;
-		cur.nr_intervals = nr_intervals;
 		snprintf(cur.kernel, sizeof(cur.kernel), "%s", kernel);
 		if (cow_report_collect(&src, &cur, &baseline, created, created)) {
 			ret = EXIT_RUNTIME;
@@ -271,8 +180,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
 			cow_report_free(&cur);
 		}
 	}
-	cow_report_free(&prev);
-	free(intervals);
+	cow_intervals_free(&iv);
 	cow_table_free(&baseline);
 	cow_source_close(&src);
 	return ret;

@@ -27,41 +27,51 @@ const char *argp_program_bug_address = "the cowstat issue tracker";
 
 static const char doc[] =
 "Report the copy-on-write behaviour of a program, or of running processes,\n"
-"from the counters of the cowstat kernel module.\n"
+"from the counters of the cowstat kernel module.  With a COMMAND the report\n"
+"goes to stderr (as perf stat's does): stdout stays COMMAND's.\n"
 "\n"
 "USAGE: cowtrace [OPTIONS] -- COMMAND [ARGS...]\n"
 "       cowtrace [OPTIONS] -p PID[,PID...]\n"
-"       cowtrace top [-i SEC] [-s KEY] [-r ROWS]   (see cowtrace top --help)\n"
-"       cowtrace status [--selftest]                (see cowtrace status --help)\n"
+"       cowtrace top [OPTIONS] [INTERVAL [COUNT]]   (see cowtrace top --help)\n"
+"       cowtrace status [--selftest]        (see cowtrace status --help)\n"
 "\n"
 "EXAMPLES:\n"
 "    cowtrace -- python3 app.py        # run it, report its whole process tree\n"
-"    cowtrace --json -- ./server       # the same report as one JSON document\n"
+"    cowtrace --json -- ./server 2>r.json  # the report as JSON, in r.json\n"
+"    cowtrace -o r.txt -- make -j2     # the report in r.txt\n"
 "    cowtrace --hist -- make -j2       # add COW fault latency histograms\n"
-"    sudo cowtrace -- ./build.sh       # COMMAND runs as the sudo user, not root\n"
+"    cowtrace -i 1 -T -- ./build.sh    # a report each second while it runs\n"
+"    sudo cowtrace -- ./build.sh       # COMMAND runs as you, not as root\n"
 "    cowtrace -u nobody -- ./job       # run COMMAND as user nobody\n"
 "    cowtrace -p 1234                  # attach to PID 1234 until Ctrl-C\n"
 "    cowtrace -p 1234,1240 -i 1 -d 10  # two PIDs, a report each second, 10 s\n"
+"    cowtrace -p 1234 -i 1 --json      # JSON Lines: one object per interval\n"
+"    cowtrace -x , -- make -j2         # values split by commas (perf stat -x)\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
 "\v"
-"Exit status: COMMAND's own status (128+N when a signal N killed it); 127 when\n"
-"COMMAND is not found, 126 when it cannot be executed; 1 when the module or\n"
-"the environment is not usable; 2 for a bad option.\n"
+"Exit status: COMMAND's own status (128+N when a signal N killed it), also\n"
+"when the report could not be read after COMMAND ran (stderr says so); 127\n"
+"when COMMAND is not found, 126 when it cannot be executed; 1 when the\n"
+"module or the environment is not usable; 2 for a bad option.\n"
 "\n"
-"COWTRACE_DEBUGFS=DIR reads DIR instead of /sys/kernel/debug/cowstat (a\n"
-"testing aid, see cowtrace(1)).";
+"COWTRACE_DEBUGFS=DIR reads DIR instead of /sys/kernel/debug/cowstat\n"
+"(a testing aid, see cowtrace(1)).";
 
+/* Each doc fits argp's 50 columns, so that no option wraps at 80. */
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID[,PID...]", 0, "Attach to running processes and their descendants born from now on", 0 },
-	{ "interval", 'i', "SEC", 0, "With -p: print a report of each interval of SEC seconds", 0 },
-	{ "duration", 'd', "SEC", 0, "With -p: stop after SEC seconds (default: Ctrl-C, or when all are gone)", 0 },
-	{ "user", 'u', "USER", 0, "Run COMMAND as USER (default under sudo: SUDO_UID/SUDO_GID)", 0 },
-	{ "json", 'j', NULL, 0, "Print one JSON document instead of tables", 0 },
-	{ "hist", 'H', NULL, 0, "Add log2 histograms of fork and COW fault latency", 0 },
+	{ "pid", 'p', "PID[,PID...]", 0, "Attach to processes and to their new children", 0 },
+	{ "interval", 'i', "SEC", 0, "Print a report of each interval of SEC seconds", 0 },
+	{ "timestamp", 'T', NULL, 0, "Start each interval report with the time of day", 0 },
+	{ "duration", 'd', "SEC", 0, "With -p: stop after SEC seconds", 0 },
+	{ "leader-only", 'L', NULL, 0, "Report when COMMAND exits, not when its tree does", 0 },
+	{ "user", 'u', "USER", 0, "Run COMMAND as USER (under sudo: SUDO_UID)", 0 },
+	{ "json", 'j', NULL, 0, "JSON instead of tables (JSON Lines with -i)", 0 },
+	{ "field-separator", 'x', "SEP", 0, "Values split by SEP instead of tables", 0 },
+	{ "hist", 'H', NULL, 0, "Add system-wide fork and COW fault latency", 0 },
 	{ "all", 'a', NULL, 0, "List every counter of the total, zeros too", 0 },
-	{ "output", 'o', "FILE", 0, "Write the report to FILE instead of stdout", 0 },
-	{ "backend", 0x100, "auto|module|bpf", 0, "Who counts: cowstat.ko, cowtrace's BPF programs, or auto (the module when loaded) (any subcommand)", 0 },
+	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
+	{ "backend", 0x100, "WHO", 0, "auto, module or bpf (auto: module if loaded)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -71,44 +81,55 @@ static const struct argp_option opts[] = {
 struct main_args {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
-	double interval, duration;
-	bool has_interval, has_duration;
+	double duration;
+	bool has_duration;
 	struct cow_user user;
 	struct cow_output out;
 	const char *output;
 	char **command;
 };
 
-static const char *bad_option;
 static FILE *out_file;
 static const char *out_path;
+static struct argp main_argp;
+
+int cow_out_open(const struct cow_output *o)
+{
+	if (!o->path || out_file)
+		return 0;
+	out_file = fopen(o->path, "we");
+	if (!out_file) {
+		cow_err("cannot write %s: %s: give -o a writable path", o->path,
+			strerror(errno));
+		return -1;
+	}
+	out_path = o->path;
+	return 0;
+}
 
 FILE *cow_out(const struct cow_output *o)
 {
-	if (!o->path)
-		return stdout;
-	if (!out_file) {
-		out_file = fopen(o->path, "we");
-		if (!out_file) {
-			cow_err("cannot write %s: %s: the report goes to stdout instead",
-				o->path, strerror(errno));
-			return stdout;
-		}
-		out_path = o->path;
-	}
-	return out_file;
+	if (o->path && !cow_out_open(o))
+		return out_file;
+	return o->to_stderr ? stderr : stdout;
 }
 
 int cow_out_close(void)
 {
+	bool empty;
+
 	if (!out_file)
 		return 0;
+	empty = ftell(out_file) == 0;
 	if (fclose(out_file)) {
 		cow_err("cannot write %s: %s", out_path, strerror(errno));
 		out_file = NULL;
 		return -1;
 	}
 	out_file = NULL;
+	/* No report was written: leave no empty file behind. */
+	if (empty)
+		unlink(out_path);
 	return 0;
 }
 
@@ -180,68 +201,21 @@ long cow_parse_long(const char *arg, const char *opt, long min, long max)
 
 void cow_remember_bad_option(const struct argp_state *state)
 {
-	if (state->next > 0 && state->next <= state->argc)
-		bad_option = state->argv[state->next - 1];
-}
-
-static const struct argp_option *find_long(const struct argp_option *o, const char *name,
-					   size_t len)
-{
-	const struct argp_option *match = NULL;
-
-	for (; o->name || o->key || o->doc; o++) {
-		if (!o->name || strncmp(o->name, name, len))
-			continue;
-		if (strlen(o->name) == len)
-			return o;
-		match = match ? NULL : o;	/* a unique prefix, as getopt allows */
-	}
-	return match;
-}
-
-static const struct argp_option *find_short(const struct argp_option *o, int key)
-{
-	for (; o->name || o->key || o->doc; o++)
-		if (o->key == key && key > ' ' && key < 127)
-			return o;
-	return NULL;
-}
-
-/* Tells, in one line, what was wrong with the option argp refused. */
-static void explain_bad_option(const struct argp_option *opts_list, const char *arg)
-{
-	const struct argp_option *o;
-
-	if (!arg)
-		cow_usage_error("bad option");
-	if (!strncmp(arg, "--", 2)) {
-		size_t len = strcspn(arg + 2, "=");
-
-		o = find_long(opts_list, arg + 2, len);
-		if (!o)
-			cow_usage_error("unknown option '%.*s'", (int)len + 2, arg);
-		if (o->arg && !arg[2 + len])
-			cow_usage_error("option '--%s' needs a value (%s)", o->name, o->arg);
-		if (!o->arg && arg[2 + len])
-			cow_usage_error("option '--%s' takes no value", o->name);
-		cow_usage_error("bad option '%s'", arg);
-	}
-	for (const char *c = arg + 1; *c; c++) {
-		o = find_short(opts_list, *c);
-		if (!o)
-			cow_usage_error("unknown option '-%c'", *c);
-		if (o->arg)
-			cow_usage_error("option '-%c' needs a value (%s)", *c, o->arg);
-	}
-	cow_usage_error("bad option '%s'", arg);
+	(void)state;
 }
 
 void cow_parse_options(const struct argp *argp, int argc, char **argv, void *input)
 {
-	bad_option = NULL;
-	if (argp_parse(argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL,
-		       input))
-		explain_bad_option(argp->options, bad_option);
+	char *saved = argv[0], prog[64];
+
+	/* argp and getopt name the program by argv[0]. */
+	if (argp == &main_argp)
+		snprintf(prog, sizeof(prog), "cowtrace");
+	else
+		snprintf(prog, sizeof(prog), "cowtrace %s", saved);
+	argv[0] = prog;
+	argp_parse(argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_HELP, NULL, input);
+	argv[0] = saved;
 }
 
 void cow_print_help(const struct argp *argp, const char *prog)
@@ -299,8 +273,6 @@ static void parse_user(struct cow_user *u, const char *arg)
 	snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
 }
 
-static struct argp main_argp;
-
 static error_t parse_main(int key, char *arg, struct argp_state *state)
 {
 	struct main_args *a = state->input;
@@ -310,8 +282,13 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 		parse_pids(a, arg);
 		break;
 	case 'i':
-		a->interval = cow_parse_seconds(arg, "-i");
-		a->has_interval = true;
+		a->out.interval = cow_parse_seconds(arg, "-i");
+		break;
+	case 'T':
+		a->out.timestamp = true;
+		break;
+	case 'L':
+		a->out.leader_only = true;
 		break;
 	case 'd':
 		a->duration = cow_parse_seconds(arg, "-d");
@@ -322,6 +299,11 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		a->out.json = true;
+		break;
+	case 'x':
+		if (!*arg || strchr(arg, '\n'))
+			cow_usage_error("-x wants a separator such as , or ';', not '%s'", arg);
+		a->out.sep = arg;
 		break;
 	case 'H':
 		a->out.hist = true;
@@ -346,9 +328,6 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 		 * word after it belongs to COMMAND, options included. */
 		a->command = &state->argv[state->next - 1];
 		state->next = state->argc;
-		break;
-	case ARGP_KEY_ERROR:
-		cow_remember_bad_option(state);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -391,6 +370,7 @@ static void default_user(struct cow_user *u)
 
 int main(int argc, char **argv)
 {
+	argp_err_exit_status = EXIT_USAGE;
 	struct main_args a = { 0 };
 	int ret;
 
@@ -408,20 +388,30 @@ int main(int argc, char **argv)
 		cow_usage_error("give either -p PID or a COMMAND, not both");
 	if (!a.nr_pids && !a.command)
 		cow_usage_error("no COMMAND: give -- COMMAND [ARGS...], -p PID, top or status");
-	if (a.command && (a.has_interval || a.has_duration))
-		cow_usage_error("-i and -d go with -p; a COMMAND's report comes when it exits");
+	if (a.command && a.has_duration)
+		cow_usage_error("-d goes with -p; a COMMAND's report comes when it exits");
 	if (a.nr_pids && a.user.set)
 		cow_usage_error("-u goes with a COMMAND; attached processes keep their user");
+	if (a.nr_pids && a.out.leader_only)
+		cow_usage_error("--leader-only goes with a COMMAND");
+	if (a.out.sep && a.out.json)
+		cow_usage_error("give either --json or -x SEP, not both");
+	if (a.out.sep && a.out.hist)
+		cow_usage_error("--hist has no -x SEP form: use the tables or --json");
+	if (a.out.timestamp && !a.out.interval)
+		cow_usage_error("-T stamps interval reports: give -i SEC too");
 
 	a.out.path = a.output;
 	if (a.command) {
+		a.out.to_stderr = true;
 		default_user(&a.user);
 		ret = cmd_run(a.command, &a.out, &a.user);
+		/* COMMAND's status stands even if the report could not be written. */
+		cow_out_close();
 	} else {
-		ret = cmd_attach(a.pids, a.nr_pids, a.has_interval ? a.interval : 0,
-				 a.has_duration ? a.duration : 0, &a.out);
+		ret = cmd_attach(a.pids, a.nr_pids, a.has_duration ? a.duration : 0, &a.out);
+		if (cow_out_close() && !ret)
+			ret = EXIT_RUNTIME;
 	}
-	if (cow_out_close() && !ret)
-		ret = EXIT_RUNTIME;
 	return ret;
 }

@@ -17,8 +17,14 @@
 #include <cowstat/counters.h>
 
 #define COWTRACE_VERSION "0.1"
-/* The debugfs format this cowtrace understands (interfaces.rst). */
-#define COWTRACE_DEBUGFS_FORMAT 1
+/*
+ * The debugfs formats this cowtrace understands (interfaces.rst): format 2
+ * prints "-" for an unavailable counter where format 1 printed 0.
+ */
+#define COWTRACE_DEBUGFS_FORMAT 2
+#define COWTRACE_DEBUGFS_FORMAT_MIN 1
+/* The version of cowtrace's JSON documents and JSON Lines (cowtrace.rst). */
+#define COWTRACE_JSON_FORMAT 2
 
 /* Exit codes besides COMMAND's own status. */
 #define EXIT_RUNTIME 1		/* environment or module problem */
@@ -53,14 +59,23 @@ struct cow_output {
 	bool json;
 	bool hist;
 	bool all;		/* list zero counters too */
-	const char *path;	/* -o FILE; NULL for stdout */
+	bool timestamp;		/* -T: wall-clock time on interval reports */
+	bool leader_only;	/* run: stop when COMMAND itself exits */
+	bool to_stderr;		/* run: stdout is COMMAND's, the report goes to stderr */
+	double interval;	/* -i SEC; 0 for none */
+	const char *sep;	/* -x SEP: separated values instead of tables */
+	const char *path;	/* -o FILE; NULL for stdout (stderr in run mode) */
 };
 
 /*
- * Where the report goes: stdout, or the -o file, opened at the first
- * report so that an error before it leaves no empty file behind.
+ * Opens the -o file, if any: called before tracking starts, so that an
+ * unwritable path fails at once instead of after COMMAND ran.  Prints
+ * the cause and returns -1 on failure.
  */
+int cow_out_open(const struct cow_output *o);
+/* Where the report goes: the -o file, else stderr in run mode, else stdout. */
 FILE *cow_out(const struct cow_output *o);
+/* Closes the -o file; one left empty (no report was written) is removed. */
 int cow_out_close(void);
 
 /* A user to run COMMAND as. */
@@ -73,21 +88,20 @@ struct cow_user {
 };
 
 int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u);
-int cmd_attach(const pid_t *pids, int nr_pids, double interval, double duration,
-	       const struct cow_output *o);
+int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow_output *o);
 int cmd_top(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 /*
- * Option parsing shared by the subcommands: argp without its own error
- * messages, so that every bad option gets one line naming the cause and
- * the fix, and exit status 2.
+ * Option parsing shared by the subcommands: plain argp, with its own
+ * messages for unknown, ambiguous or incomplete options and exit status
+ * 2.  A subcommand's argv[0] ("top") is shown as "cowtrace top".
  */
 struct argp;
 struct argp_state;
 void cow_parse_options(const struct argp *argp, int argc, char **argv, void *input);
-/* Call from a parser's ARGP_KEY_ERROR case. */
+/* Nothing to do any more (argp reports bad options itself); kept for callers. */
 void cow_remember_bad_option(const struct argp_state *state);
 void cow_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 double cow_parse_seconds(const char *arg, const char *opt);

@@ -95,8 +95,16 @@ void json_write_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+void json_init_compact(struct json *j, FILE *f)
+{
+	json_init(j, f);
+	j->compact = true;
+}
+
 static void indent(struct json *j)
 {
+	if (j->compact)
+		return;
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->f);
 }
@@ -107,13 +115,14 @@ static void prefix(struct json *j, const char *key)
 	if (j->depth > 0) {
 		if (j->need_comma[j->depth])
 			fputc(',', j->f);
-		fputc('\n', j->f);
+		if (!j->compact)
+			fputc('\n', j->f);
 		indent(j);
 		j->need_comma[j->depth] = true;
 	}
 	if (key) {
 		json_write_string(j->f, key);
-		fputs(": ", j->f);
+		fputs(j->compact ? ":" : ": ", j->f);
 	}
 }
 
@@ -132,7 +141,7 @@ static void close_level(struct json *j, char c)
 
 	if (j->depth > 0)
 		j->depth--;
-	if (!empty) {
+	if (!empty && !j->compact) {
 		fputc('\n', j->f);
 		indent(j);
 	}

@@ -14,11 +14,14 @@
 
 struct json {
 	FILE *f;
+	bool compact;		/* one line (JSON Lines): no newlines inside */
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 };
 
 void json_init(struct json *j, FILE *f);
+/* The same, for one document on one line (a JSON Lines record). */
+void json_init_compact(struct json *j, FILE *f);
 /* key is NULL inside arrays and for the top-level value. */
 void json_object_begin(struct json *j, const char *key);
 void json_object_end(struct json *j);

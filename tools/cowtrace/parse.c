@@ -220,10 +220,11 @@ static bool parse_row(struct table_ctx *ctx, char *line, struct cow_row *row)
 		const char *v = tok[i];
 		bool ok = true;
 
-		if (role >= 0) {
+		if (role >= 0 && strcmp(v, "-")) {
 			ok = cow_parse_u64(v, &row->c.val[role]);
 			row->c.have[role] = true;
 		}
+		/* "-" (format 2): the counter is unavailable; have stays false. */
 		switch (role) {
 		case COL_STATE:
 			copy_str(row->state, sizeof(row->state), v);
@@ -334,11 +335,13 @@ static int stats_line(char *line, void *arg)
 	if (blank(line))
 		return 0;
 	n = split(line, tok, 3, false);
+	idx = n == 2 ? cow_counter_index(tok[0]) : -1;
+	if (idx >= 0 && !strcmp(tok[1], "-"))
+		return 0;	/* unavailable (format 2): have stays false */
 	if (n != 2 || !cow_parse_u64(tok[1], &v)) {
 		s->skipped++;
 		return 0;
 	}
-	idx = cow_counter_index(tok[0]);
 	if (idx >= 0) {
 		s->c.val[idx] = v;
 		s->c.have[idx] = true;
@@ -441,6 +444,15 @@ static int probes_line(char *line, void *arg)
 	copy_str(pr.state, sizeof(pr.state), tok[1]);
 	p->probe[p->nr++] = pr;
 	return 0;
+}
+
+void cow_counters_mask(struct cow_counters *c, const struct cow_probes *p)
+{
+	for (int i = 0; p && i < COWSTAT_NR_COUNTERS; i++)
+		if (p->cap[i] == CAP_UNAVAILABLE) {
+			c->have[i] = false;
+			c->val[i] = 0;
+		}
 }
 
 int cow_probes_parse(const char *text, struct cow_probes *p)

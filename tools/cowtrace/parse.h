@@ -85,6 +85,12 @@ struct cow_probes {
 };
 
 int cow_probes_parse(const char *text, struct cow_probes *p);
+/*
+ * Marks the counters p says are unavailable as not known (have = false),
+ * so that they print as "-" and null, never 0, even when a format 1
+ * module printed 0 for them.
+ */
+void cow_counters_mask(struct cow_counters *c, const struct cow_probes *p);
 const char *cow_cap_name(enum cow_cap cap);
 
 #define COW_MAX_HISTS 16

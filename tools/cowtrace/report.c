@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "hist.h"
 #include "json.h"
@@ -375,8 +376,24 @@ int cow_report_collect(struct cow_source *s, struct cow_report *r,
 		r->has_total_fork_ns = any_fork_ns(r, &r->total_fork_ns);
 		cow_report_note(r, "the module shows no track group row; the total is the sum of the processes");
 	}
+	/* Unavailable is never 0, even from a format 1 module. */
+	if (r->probes) {
+		cow_counters_mask(&r->total, r->probes);
+		for (size_t i = 0; i < r->groups.nr; i++)
+			cow_counters_mask(&r->groups.rows[i].c, r->probes);
+		for (size_t i = 0; i < r->nr_procs; i++)
+			cow_counters_mask(&r->procs[i].c, r->probes);
+	}
 	r->end_ns = cow_boottime_ns();
 	return 0;
+}
+
+bool cow_report_any_live(const struct cow_report *r)
+{
+	for (size_t i = 0; i < r->nr_procs; i++)
+		if (r->procs[i].live)
+			return true;
+	return false;
 }
 
 void cow_report_free(struct cow_report *r)
@@ -628,8 +645,16 @@ void cow_report_print_text(FILE *f, const struct cow_report *r, bool all)
 	print_tables(f, r);
 	print_totals(f, r, all);
 	if (r->latency) {
-		fprintf(f, "\nLatency (system-wide, during the run):\n");
+		fprintf(f, "\nLatency, system-wide (every process on the system, not only the track group), %s:\n",
+			r->argv ? "during the run" : "while attached");
 		cow_latency_print(f, r->latency);
+	}
+	if (r->waited_ns) {
+		char dur[32];
+
+		cow_fmt_duration(dur, sizeof(dur), r->waited_ns);
+		fprintf(f, "note: waited %s after COMMAND exited for the processes it left running (--leader-only does not wait)\n",
+			dur);
 	}
 	for (int i = 0; i < r->nr_notes; i++)
 		fprintf(f, "note: %s\n", r->notes[i]);
@@ -681,13 +706,17 @@ void cow_json_latency(struct json *j, const struct cow_latency *l)
 	json_object_end(j);
 }
 
-void cow_report_print_json(FILE *f, const struct cow_report *r)
+void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 {
 	struct json j;
 
-	json_init(&j, f);
+	if (compact)
+		json_init_compact(&j, f);
+	else
+		json_init(&j, f);
 	json_object_begin(&j, NULL);
-	json_u64(&j, "cowtrace_json_format", 1);
+	json_u64(&j, "cowtrace_json_format", COWTRACE_JSON_FORMAT);
+	json_str(&j, "type", "report");
 	json_str(&j, "cowtrace_version", COWTRACE_VERSION);
 	json_str(&j, "module_version", r->modver ? r->modver : "");
 	json_str(&j, "kernel", r->kernel);
@@ -710,6 +739,8 @@ void cow_report_print_json(FILE *f, const struct cow_report *r)
 	json_u64(&j, "start_ns", r->start_ns);
 	json_u64(&j, "end_ns", r->end_ns);
 	json_u64(&j, "duration_ns", r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0);
+	if (r->argv)
+		json_u64(&j, "waited_ns", r->waited_ns);
 
 	json_array_begin(&j, "groups");
 	for (size_t i = 0; i < r->groups.nr; i++) {
@@ -773,19 +804,11 @@ void cow_report_print_json(FILE *f, const struct cow_report *r)
 			json_str(&j, cow_counter_info[i].name, cow_cap_name(r->probes->cap[i]));
 		json_object_end(&j);
 	}
-	if (r->nr_intervals) {
-		json_array_begin(&j, "intervals");
-		for (size_t i = 0; i < r->nr_intervals; i++) {
-			json_object_begin(&j, NULL);
-			json_u64(&j, "start_ns", r->intervals[i].start_ns);
-			json_u64(&j, "end_ns", r->intervals[i].end_ns);
-			json_counters(&j, "counters", &r->intervals[i].total);
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-	}
-	if (r->latency)
+	if (r->latency) {
+		/* The module keeps one set of histograms for the whole system. */
+		json_str(&j, "histograms_scope", "system");
 		cow_json_latency(&j, r->latency);
+	}
 	json_array_begin(&j, "notes");
 	for (int i = 0; i < r->nr_notes; i++)
 		json_str(&j, NULL, r->notes[i]);
@@ -794,10 +817,247 @@ void cow_report_print_json(FILE *f, const struct cow_report *r)
 	json_finish(&j);
 }
 
+/* ---- separated values (-x SEP) ---- */
+
+static bool sv_header_done;
+
+static void sv_header(FILE *f, const char *sep)
+{
+	if (sv_header_done)
+		return;
+	sv_header_done = true;
+	fprintf(f, "type%sinterval%spid%sppid%scomm", sep, sep, sep, sep);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		fprintf(f, "%s%s", sep, cow_counter_info[i].name);
+	fprintf(f, "%sfork_ns\n", sep);
+}
+
+/* comm may hold the separator or any byte: those become '?'. */
+static void sv_comm(FILE *f, const char *comm, const char *sep)
+{
+	for (const char *c = comm; *c; c++)
+		fputc(strchr(sep, *c) || *c == '\n' || *c == '\r' || *c == '"' ? '?' : *c, f);
+}
+
+static void sv_row(FILE *f, const char *sep, const char *type, unsigned int interval,
+		   const struct cow_proc *p, const struct cow_counters *c, bool has_fork_ns,
+		   uint64_t fork_ns)
+{
+	fputs(type, f);
+	fputs(sep, f);
+	if (interval)
+		fprintf(f, "%u", interval);
+	fputs(sep, f);
+	if (p) {
+		fprintf(f, "%lld%s%lld%s", (long long)p->tgid, sep, (long long)p->ppid, sep);
+		sv_comm(f, p->comm, sep);
+	} else {
+		fprintf(f, "%s%s", sep, sep);
+	}
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		if (c->have[i])
+			fprintf(f, "%s%llu", sep, (unsigned long long)c->val[i]);
+		else
+			fprintf(f, "%s-", sep);
+	}
+	if (has_fork_ns)
+		fprintf(f, "%s%llu\n", sep, (unsigned long long)fork_ns);
+	else
+		fprintf(f, "%s-\n", sep);
+}
+
+static void report_sv(FILE *f, const struct cow_report *r, const char *sep)
+{
+	sv_header(f, sep);
+	for (size_t i = 0; i < r->nr_procs; i++)
+		sv_row(f, sep, "process", 0, &r->procs[i], &r->procs[i].c,
+		       r->procs[i].has_fork_ns, r->procs[i].fork_ns);
+	sv_row(f, sep, "total", 0, NULL, &r->total, r->has_total_fork_ns, r->total_fork_ns);
+	fflush(f);
+}
+
 void cow_report_print(FILE *f, const struct cow_report *r, const struct cow_output *o)
 {
-	if (o->json)
-		cow_report_print_json(f, r);
+	if (o->sep)
+		report_sv(f, r, o->sep);
+	else if (o->json)
+		cow_report_print_json(f, r, o->interval > 0);
 	else
 		cow_report_print_text(f, r, o->all);
+}
+
+/* ---- intervals ---- */
+
+void cow_intervals_init(struct cow_intervals *iv, uint64_t start_ns)
+{
+	memset(iv, 0, sizeof(*iv));
+	iv->start_ns = start_ns;
+	iv->last_ns = start_ns;
+}
+
+void cow_intervals_free(struct cow_intervals *iv)
+{
+	cow_report_free(&iv->prev);
+	iv->have_prev = false;
+}
+
+static const struct cow_proc *find_proc(const struct cow_report *r, const struct cow_proc *p)
+{
+	for (size_t i = 0; r && i < r->nr_procs; i++)
+		if (r->procs[i].tgid == p->tgid && r->procs[i].start_ns == p->start_ns)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* What process i of cur added since prev; false when it added nothing. */
+static bool proc_delta(const struct cow_report *cur, const struct cow_report *prev, size_t i,
+		       struct cow_counters *c)
+{
+	const struct cow_proc *old = find_proc(prev, &cur->procs[i]);
+	bool active = false;
+
+	*c = cur->procs[i].c;
+	if (old)
+		cow_counters_sub(c, &old->c);
+	for (int k = 0; k < COWSTAT_NR_COUNTERS; k++)
+		active |= c->have[k] && c->val[k];
+	return active;
+}
+
+static void copied_cell(char *cell, const struct cow_counters *c)
+{
+	if (!c->have[COWSTAT_cow_copies])
+		snprintf(cell, TAB_CELL, "-");
+	else
+		cow_fmt_bytes(cell, TAB_CELL,
+			      cow_counter_bytes(COWSTAT_cow_copies, c->val[COWSTAT_cow_copies]),
+			      true);
+}
+
+static void interval_text(FILE *f, const struct cow_intervals *iv, const struct cow_report *cur,
+			  const struct cow_report *prev, const struct cow_counters *delta,
+			  bool timestamp)
+{
+	static const enum cowstat_counter cols[] = {
+		COWSTAT_cow_copies, COWSTAT_cow_reuses, COWSTAT_shared_writes,
+		COWSTAT_forks, COWSTAT_fork_pages_shared,
+	};
+	static const char *const hdr[] = {
+		"PID", "COMM", "COPIES", "REUSES", "SHARED-WR", "FORKS", "PAGES-SHARED", "COPIED",
+	};
+	struct cow_tab t;
+	char (*row)[TAB_CELL];
+
+	tab_init(&t, 8);
+	tab_left(&t, 1);
+	row = tab_row(&t);
+	for (int c = 0; c < 8; c++)
+		snprintf(row[c], TAB_CELL, "%s", hdr[c]);
+	for (size_t i = 0; i < cur->nr_procs; i++) {
+		struct cow_counters c;
+
+		if (!proc_delta(cur, prev, i, &c))
+			continue;
+		row = tab_row(&t);
+		snprintf(row[0], TAB_CELL, "%lld", (long long)cur->procs[i].tgid);
+		snprintf(row[1], TAB_CELL, "%.16s", cur->procs[i].comm);
+		for (int k = 0; k < 5; k++)
+			cow_fmt_count(row[2 + k], TAB_CELL, &c, cols[k]);
+		copied_cell(row[7], &c);
+	}
+	row = tab_row(&t);
+	snprintf(row[0], TAB_CELL, "total");
+	for (int k = 0; k < 5; k++)
+		cow_fmt_count(row[2 + k], TAB_CELL, delta, cols[k]);
+	copied_cell(row[7], delta);
+	if (timestamp) {
+		char stamp[16];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		fprintf(f, "%s ", stamp);
+	}
+	fprintf(f, "interval %u: %.2fs to %.2fs\n", iv->seq,
+		(iv->last_ns - iv->start_ns) / 1e9,
+		(cur->end_ns > iv->start_ns ? cur->end_ns - iv->start_ns : 0) / 1e9);
+	tab_print(f, &t, "");
+	fputc('\n', f);
+	fflush(f);
+	tab_free(&t);
+}
+
+static void interval_json(FILE *f, const struct cow_intervals *iv, const struct cow_report *cur,
+			  const struct cow_report *prev, const struct cow_counters *delta)
+{
+	struct timespec now;
+	struct json j;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_init_compact(&j, f);
+	json_object_begin(&j, NULL);
+	json_u64(&j, "cowtrace_json_format", COWTRACE_JSON_FORMAT);
+	json_str(&j, "type", "interval");
+	json_str(&j, "mode", cur->mode);
+	json_u64(&j, "interval", iv->seq);
+	json_u64(&j, "start_ns", iv->last_ns);
+	json_u64(&j, "end_ns", cur->end_ns);
+	json_u64(&j, "unix_time_ns", (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec);
+	json_array_begin(&j, "leaders");
+	for (int l = 0; l < cur->nr_leaders; l++)
+		json_i64(&j, NULL, cur->leaders[l]);
+	json_array_end(&j);
+	json_counters(&j, "counters", delta);
+	json_array_begin(&j, "processes");
+	for (size_t i = 0; i < cur->nr_procs; i++) {
+		struct cow_counters c;
+
+		if (!proc_delta(cur, prev, i, &c))
+			continue;
+		json_object_begin(&j, NULL);
+		json_i64(&j, "pid", cur->procs[i].tgid);
+		json_i64(&j, "ppid", cur->procs[i].ppid);
+		json_str(&j, "comm", cur->procs[i].comm);
+		json_counters(&j, "counters", &c);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+int cow_intervals_emit(struct cow_intervals *iv, struct cow_source *s, struct cow_report *cur,
+		       const struct cow_table *baseline, uint64_t created_ns, uint64_t since_ns,
+		       FILE *f, const struct cow_output *o)
+{
+	struct cow_counters delta;
+	const struct cow_report *prev = iv->have_prev ? &iv->prev : NULL;
+
+	if (cow_report_collect(s, cur, baseline, created_ns, since_ns))
+		return -1;
+	delta = cur->total;
+	if (prev)
+		cow_counters_sub(&delta, &prev->total);
+	iv->seq++;
+	if (o->sep) {
+		sv_header(f, o->sep);
+		for (size_t i = 0; i < cur->nr_procs; i++) {
+			struct cow_counters c;
+
+			if (proc_delta(cur, prev, i, &c))
+				sv_row(f, o->sep, "interval", iv->seq, &cur->procs[i], &c, false, 0);
+		}
+		sv_row(f, o->sep, "interval_total", iv->seq, NULL, &delta, false, 0);
+		fflush(f);
+	} else if (o->json)
+		interval_json(f, iv, cur, prev, &delta);
+	else
+		interval_text(f, iv, cur, prev, &delta, o->timestamp);
+	cow_report_free(&iv->prev);
+	iv->prev = *cur;
+	iv->have_prev = true;
+	iv->last_ns = cur->end_ns;
+	memset(cur, 0, sizeof(*cur));
+	return 0;
 }

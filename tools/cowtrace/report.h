@@ -33,11 +33,6 @@ struct cow_proc {
 	struct cow_counters c;
 };
 
-struct cow_interval {
-	uint64_t start_ns, end_ns;
-	struct cow_counters total;
-};
-
 struct cow_report {
 	const char *mode;		/* "run" or "attach" */
 	char *const *argv;		/* run: COMMAND and its arguments */
@@ -59,8 +54,7 @@ struct cow_report {
 	const struct cow_probes *probes;	/* NULL if unreadable */
 	const char *modver;
 	char kernel[128];
-	const struct cow_interval *intervals;
-	size_t nr_intervals;
+	uint64_t waited_ns;		/* run: waited for the tree after COMMAND exited */
 	char notes[COW_MAX_NOTES][200];
 	int nr_notes;
 };
@@ -97,9 +91,37 @@ void cow_report_note(struct cow_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cow_report_free(struct cow_report *r);
 
+/* Does any process of the report still run? */
+bool cow_report_any_live(const struct cow_report *r);
+
 void cow_report_print(FILE *f, const struct cow_report *r, const struct cow_output *o);
 void cow_report_print_text(FILE *f, const struct cow_report *r, bool all);
-void cow_report_print_json(FILE *f, const struct cow_report *r);
+/* compact: the whole document on one line (a JSON Lines record). */
+void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact);
+
+/*
+ * Interval reports (-i): each shows what the group did since the last
+ * one, per process and in total; as a table, or with --json as one JSON
+ * Lines record.  The first interval starts when tracking started.
+ */
+struct cow_intervals {
+	struct cow_report prev;
+	bool have_prev;
+	uint64_t start_ns;	/* tracking began (boottime) */
+	uint64_t last_ns;	/* end of the previous interval */
+	unsigned int seq;
+};
+
+void cow_intervals_init(struct cow_intervals *iv, uint64_t start_ns);
+/*
+ * Collects cur (its mode, leaders, group ids and probes filled in by the
+ * caller), prints what it added since the previous interval to f, and
+ * keeps it as the previous one.  Returns -1 when the source cannot be read.
+ */
+int cow_intervals_emit(struct cow_intervals *iv, struct cow_source *s, struct cow_report *cur,
+		       const struct cow_table *baseline, uint64_t created_ns, uint64_t since_ns,
+		       FILE *f, const struct cow_output *o);
+void cow_intervals_free(struct cow_intervals *iv);
 
 struct json;
 /* The "histograms" member of a JSON document. */

@@ -8,16 +8,23 @@
  * group for the child's PID and only then lets it go on to drop privileges
  * and exec.  The child first says it is ready, just before it blocks, so
  * that the parent's snapshot of its record at the group's start cannot
- * race with the child's own first writes after fork.  A second pipe, close-on-exec, carries back the errno of a
- * failed exec: EOF on it means COMMAND is running.
+ * race with the child's own first writes after fork.  A second pipe,
+ * close-on-exec, carries back the errno of a failed exec: EOF on it means
+ * COMMAND is running.
+ *
+ * The report goes to stderr (or -o FILE): stdout is COMMAND's.  It comes
+ * when the whole group is gone, not only COMMAND (watch()), and if it
+ * cannot be read then, cowtrace still exits with COMMAND's status.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -145,6 +152,151 @@ static void note_dropped(struct cow_report *r, const struct cow_stats *before,
 				(unsigned long long)(a - b));
 }
 
+/* How often to look whether the processes COMMAND left are still there. */
+#define LIVENESS_NS 250000000ULL
+/* After this long, a terminal is told what cowtrace waits for. */
+#define WAIT_HINT_NS 2000000000ULL
+
+enum { WATCH_DONE, WATCH_FAILED, WATCH_NO_STATUS };
+
+static volatile sig_atomic_t stop_waiting;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_waiting = 1;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+/* Sleeps until the boottime until (0: no limit) or a signal. */
+static void sleep_until(uint64_t until, const sigset_t *unblocked)
+{
+	uint64_t now = cow_boottime_ns();
+	struct timespec ts;
+
+	if (!until) {
+		ppoll(NULL, 0, NULL, unblocked);
+		return;
+	}
+	if (until <= now)
+		return;
+	ts.tv_sec = (until - now) / 1000000000ULL;
+	ts.tv_nsec = (until - now) % 1000000000ULL;
+	ppoll(NULL, 0, &ts, unblocked);
+}
+
+/*
+ * While COMMAND runs: interval reports (-i); then, unless --leader-only,
+ * wait until every process of the group is gone, since a command that
+ * daemonizes leaves its work to children that outlive it.  SIGCHLD is
+ * blocked by the caller and taken only in sleep_until().  Fills *status
+ * with COMMAND's wait status; returns WATCH_DONE, WATCH_FAILED (the
+ * source became unreadable after COMMAND ran) or WATCH_NO_STATUS.
+ */
+static int watch(struct cow_source *src, struct cow_report *r, const struct cow_table *baseline,
+		 const struct cow_output *o, int *status)
+{
+	struct sigaction stop = { .sa_handler = on_stop };
+	sigset_t unblocked;
+	struct cow_intervals iv;
+	uint64_t step = (uint64_t)(o->interval * 1e9), next = step ? r->start_ns + step : 0;
+	uint64_t exit_ns = 0, next_check = 0;
+	pid_t pid = r->leaders[0];
+	bool leader_done = false, hinted = false, waited = false;
+	int ret = WATCH_DONE;
+
+	sigprocmask(SIG_SETMASK, NULL, &unblocked);
+	sigdelset(&unblocked, SIGCHLD);
+	cow_intervals_init(&iv, r->start_ns);
+	for (;;) {
+		uint64_t now, wake = 0;
+
+		if (!leader_done) {
+			pid_t w = waitpid(pid, status, WNOHANG);
+
+			if (w < 0 && errno != EINTR) {
+				ret = WATCH_NO_STATUS;
+				break;
+			}
+			if (w == pid) {
+				leader_done = true;
+				child_pid = 0;
+				exit_ns = cow_boottime_ns();
+				if (o->leader_only)
+					break;
+				/* COMMAND is gone: Ctrl-C now ends the wait for its tree. */
+				sigaction(SIGINT, &stop, NULL);
+				sigaction(SIGTERM, &stop, NULL);
+				sigaction(SIGHUP, &stop, NULL);
+			}
+		}
+		now = cow_boottime_ns();
+		if (next && now >= next) {
+			struct cow_report cur = {
+				.mode = "run", .leaders = r->leaders, .group_gens = r->group_gens,
+				.nr_leaders = r->nr_leaders, .probes = r->probes,
+			};
+
+			if (cow_intervals_emit(&iv, src, &cur, baseline, r->start_ns, 0, cow_out(o),
+					       o)) {
+				ret = WATCH_FAILED;
+				break;
+			}
+			while (next <= now)
+				next += step;
+		}
+		if (leader_done && now < next_check) {
+			/* Woken early (a stray SIGCHLD): look again when due. */
+			wake = next_check;
+		} else if (leader_done) {
+			struct cow_report check = {
+				.leaders = r->leaders, .group_gens = r->group_gens,
+				.nr_leaders = r->nr_leaders,
+			};
+			bool live;
+
+			if (stop_waiting) {
+				r->waited_ns = cow_boottime_ns() - exit_ns;
+				cow_report_note(r, "Ctrl-C: reported before every process COMMAND left had exited");
+				break;
+			}
+			if (cow_report_collect(src, &check, baseline, r->start_ns, 0)) {
+				ret = WATCH_FAILED;
+				break;
+			}
+			live = cow_report_any_live(&check);
+			cow_report_free(&check);
+			if (!live) {
+				if (waited)
+					r->waited_ns = cow_boottime_ns() - exit_ns;
+				break;
+			}
+			waited = true;
+			if (!hinted && now - exit_ns >= WAIT_HINT_NS && isatty(STDERR_FILENO)) {
+				cow_err("COMMAND exited; waiting for the processes it left running (Ctrl-C to stop, --leader-only not to wait)");
+				hinted = true;
+			}
+			next_check = now + LIVENESS_NS;
+			wake = next_check;
+		}
+		if (next && (!wake || next < wake))
+			wake = next;
+		sleep_until(wake, &unblocked);
+	}
+	if (!leader_done) {
+		/* The source failed while COMMAND runs: let it finish. */
+		if (ret == WATCH_FAILED && wait_child(pid, status))
+			ret = WATCH_NO_STATUS;
+		child_pid = 0;
+	}
+	cow_intervals_free(&iv);
+	return ret;
+}
+
 int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 {
 	struct cow_latency lat_before, lat_after;
@@ -155,6 +307,8 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	struct cow_report r = { .mode = "run", .argv = argv };
 	struct cow_source src;
 	struct sigaction sa = { .sa_handler = forward_signal };
+	struct sigaction sa_chld = { .sa_handler = on_child };
+	sigset_t chld, unblocked;
 	bool have_stats, have_probes;
 	uint64_t group_gen;
 	int ready[2], go[2], fail[2], status = 0, ret, err;
@@ -172,6 +326,11 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	}
 	have_stats = !src.ops->read_stats(&src, &st_before);
 	have_probes = !src.ops->read_probes(&src, &probes);
+	/* An unwritable -o fails now, before COMMAND runs. */
+	if (cow_out_open(o)) {
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
 
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) || pipe2(fail, O_CLOEXEC)) {
 		cow_err("pipe: %s", strerror(errno));
@@ -228,6 +387,11 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	signal(SIGQUIT, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* SIGCHLD is taken only while sleeping (ppoll), so no exit is missed. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &unblocked);
+	sigaction(SIGCHLD, &sa_chld, NULL);
 
 	if (write(go[1], "g", 1) != 1) {
 		cow_err("cannot start COMMAND: %s", strerror(errno));
@@ -244,21 +408,14 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		n = read(fail[0], &failure, sizeof(failure));
 	while (n < 0 && errno == EINTR);
 	close(fail[0]);
-	wait_child(pid, &status);
-	child_pid = 0;
 
 	if (n == (ssize_t)sizeof(failure)) {
+		wait_child(pid, &status);
 		cow_table_free(&baseline);
 		cow_source_close(&src);
 		return report_child_failure(&failure, argv, u);
 	}
 
-	if (WIFSIGNALED(status))
-		r.exit_code = 128 + WTERMSIG(status);
-	else
-		r.exit_code = WEXITSTATUS(status);
-	r.has_wait_status = true;
-	r.wait_status = status;
 	r.leaders = &pid;
 	r.group_gens = &group_gen;
 	r.nr_leaders = 1;
@@ -266,8 +423,30 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	r.probes = have_probes ? &probes : NULL;
 	cow_kernel_release(r.kernel, sizeof(r.kernel));
 
-	ret = cow_report_collect(&src, &r, &baseline, r.start_ns, 0);
-	if (!ret && o->hist) {
+	ret = watch(&src, &r, &baseline, o, &status);
+	if (ret != WATCH_NO_STATUS) {
+		if (WIFSIGNALED(status))
+			r.exit_code = 128 + WTERMSIG(status);
+		else
+			r.exit_code = WEXITSTATUS(status);
+		r.has_wait_status = true;
+		r.wait_status = status;
+	}
+	if (ret == WATCH_DONE && cow_report_collect(&src, &r, &baseline, r.start_ns, 0))
+		ret = WATCH_FAILED;
+	if (ret != WATCH_DONE) {
+		/* COMMAND ran: its status is what a caller needs most. */
+		cow_err("no report: the module's files could not be read after COMMAND ran; COMMAND %s %d, and cowtrace exits with %d",
+			r.has_wait_status && WIFSIGNALED(status) ? "was killed by signal" :
+			"exited with status",
+			r.has_wait_status && WIFSIGNALED(status) ? WTERMSIG(status) :
+			r.exit_code, r.exit_code);
+		cow_report_free(&r);
+		cow_table_free(&baseline);
+		cow_source_close(&src);
+		return r.exit_code;
+	}
+	if (o->hist) {
 		if (!src.ops->read_latency(&src, &lat_after)) {
 			cow_latency_delta(&lat_after, &lat_before);
 			r.latency = &lat_after;
@@ -275,13 +454,12 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 			cow_report_note(&r, "latency became unreadable; no histograms");
 		}
 	}
-	if (!ret && have_stats && !src.ops->read_stats(&src, &st_after))
+	if (have_stats && !src.ops->read_stats(&src, &st_after))
 		note_dropped(&r, &st_before, &st_after);
-	if (!ret)
-		cow_report_print(cow_out(o), &r, o);
+	cow_report_print(cow_out(o), &r, o);
 	cow_report_free(&r);
 	cow_table_free(&baseline);
 	/* Closing the track file ends the group in the module. */
 	cow_source_close(&src);
-	return ret ? EXIT_RUNTIME : r.exit_code;
+	return r.exit_code;
 }

@@ -417,9 +417,9 @@ int cow_source_open(struct cow_source *s)
 			s->dir);
 		return -EPROTO;
 	}
-	if (format != COWTRACE_DEBUGFS_FORMAT) {
-		cow_err("the module speaks debugfs format %d, this cowtrace format %d: use the cowtrace built with the module",
-			format, COWTRACE_DEBUGFS_FORMAT);
+	if (format < COWTRACE_DEBUGFS_FORMAT_MIN || format > COWTRACE_DEBUGFS_FORMAT) {
+		cow_err("the module speaks debugfs format %d, this cowtrace formats %d to %d: use the cowtrace built with the module",
+			format, COWTRACE_DEBUGFS_FORMAT_MIN, COWTRACE_DEBUGFS_FORMAT);
 		return -EPROTO;
 	}
 	snprintf(s->modver, sizeof(s->modver), "%s", modver);

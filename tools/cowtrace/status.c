@@ -44,7 +44,7 @@ static const char status_doc[] =
 "    cowtrace status --selftest  # 256 pages, child writes 100: compare counts";
 
 static const struct argp_option status_opts[] = {
-	{ "selftest", 't', NULL, 0, "Run the built-in workload and compare the module's counts", 0 },
+	{ "selftest", 't', NULL, 0, "Run a known workload, compare the module's counts", 0 },
 	{ "pages", 'n', "N", 0, "Selftest: pages in the region (default 256)", 0 },
 	{ "writes", 'k', "K", 0, "Selftest: pages the child writes (default 100)", 0 },
 	{ "json", 'j', NULL, 0, "Print one JSON document instead of text", 0 },

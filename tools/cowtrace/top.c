@@ -62,20 +62,24 @@ struct top_args {
 struct top_line {
 	const struct cow_proc *p;
 	double rate[NR_RATES];
+	bool have[NR_RATES];
 	double copied_bytes;
 };
 
 static const char top_doc[] =
 "Live view of the processes with the most COW copies per second.\n"
 "\n"
-"USAGE: cowtrace top [-i SEC] [-s KEY] [-r ROWS] [-c COUNT] [-C]\n"
+"USAGE: cowtrace top [-s KEY] [-r ROWS] [-C] [INTERVAL [COUNT]]\n"
 "\n"
+"INTERVAL (seconds, default 1) and COUNT (refreshes, default: until\n"
+"Ctrl-C) are positional, as in biotop; -i and -c say the same.\n"
 "Sort keys: copies (default), reuses, shared, faults, forks, pages, pid.\n"
+"A counter the module cannot count on this kernel shows as -.\n"
 "\n"
 "EXAMPLES:\n"
 "    cowtrace top                # refresh every second, sorted by copies\n"
-"    cowtrace top -i 5 -s forks  # every 5 s, processes that fork the most\n"
-"    cowtrace top -r 10 -c 3     # 10 rows, 3 refreshes, then exit\n"
+"    cowtrace top -s forks 5     # every 5 s, processes that fork the most\n"
+"    cowtrace top -r 10 1 3      # 10 rows, 3 refreshes, then exit\n"
 "    cowtrace top > top.log      # not a terminal: plain timestamped frames";
 
 static const struct argp_option top_opts[] = {
@@ -120,10 +124,13 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 		cow_print_help(&top_argp, "cowtrace top");
 		break;
 	case ARGP_KEY_ARG:
-		cow_usage_error("top takes no argument '%s'", arg);
-		break;
-	case ARGP_KEY_ERROR:
-		cow_remember_bad_option(state);
+		/* biotop's positional [INTERVAL [COUNT]] */
+		if (state->arg_num == 0)
+			a->interval = cow_parse_seconds(arg, "INTERVAL");
+		else if (state->arg_num == 1)
+			a->count = cow_parse_long(arg, "COUNT", 1, 1000000000L);
+		else
+			cow_usage_error("top takes at most INTERVAL and COUNT, not '%s'", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -134,6 +141,7 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 static struct argp top_argp = {
 	.options = top_opts,
 	.parser = parse_top,
+	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = top_doc,
 };
 
@@ -203,6 +211,7 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 			cow_counters_sub(&c, &old->c);
 		lines[n].p = &cur[i];
 		for (int k = 0; k < NR_RATES; k++) {
+			lines[n].have[k] = c.have[rate_cols[k]];
 			lines[n].rate[k] = c.have[rate_cols[k]] ? c.val[rate_cols[k]] / dt : 0;
 			active |= lines[n].rate[k] > 0;
 		}
@@ -222,7 +231,10 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		uint64_t d = st->c.val[sys[k]] > st_prev->c.val[sys[k]] ?
 			st->c.val[sys[k]] - st_prev->c.val[sys[k]] : 0;
 
-		fmt_rate(rate[k], d / dt);
+		if (st->c.have[sys[k]])
+			fmt_rate(rate[k], d / dt);
+		else
+			snprintf(rate[k], TAB_CELL, "-");
 	}
 	if (tty && !a->noclear)
 		fputs("\033[H\033[J", f);
@@ -247,9 +259,17 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		snprintf(row[0], TAB_CELL, "%lld", (long long)lines[i].p->tgid);
 		snprintf(row[1], TAB_CELL, "%lld", (long long)lines[i].p->ppid);
 		snprintf(row[2], TAB_CELL, "%.16s", lines[i].p->comm);
-		for (int k = 0; k < NR_RATES; k++)
-			fmt_rate(row[3 + k], lines[i].rate[k]);
-		cow_fmt_bytes(row[3 + NR_RATES], TAB_CELL, (uint64_t)lines[i].copied_bytes, true);
+		for (int k = 0; k < NR_RATES; k++) {
+			if (lines[i].have[k])
+				fmt_rate(row[3 + k], lines[i].rate[k]);
+			else
+				snprintf(row[3 + k], TAB_CELL, "-");
+		}
+		if (lines[i].have[0])
+			cow_fmt_bytes(row[3 + NR_RATES], TAB_CELL,
+				      (uint64_t)lines[i].copied_bytes, true);
+		else
+			snprintf(row[3 + NR_RATES], TAB_CELL, "-");
 	}
 	tab_print(f, &t, "");
 	if (!n)
@@ -270,6 +290,8 @@ static int terminal_height(void)
 	return ws.ws_row;
 }
 
+static const struct cow_probes *top_probes;
+
 static int read_procs(struct cow_source *src, struct cow_proc **procs, size_t *nr)
 {
 	struct cow_table t;
@@ -280,13 +302,23 @@ static int read_procs(struct cow_source *src, struct cow_proc **procs, size_t *n
 	}
 	*procs = cow_procs_build(&t, NULL, NULL, nr);
 	cow_table_free(&t);
+	for (size_t i = 0; *procs && i < *nr; i++)
+		cow_counters_mask(&(*procs)[i].c, top_probes);
 	return 0;
+}
+
+static void read_stats(struct cow_source *src, struct cow_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	src->ops->read_stats(src, st);
+	cow_counters_mask(&st->c, top_probes);
 }
 
 int cmd_top(int argc, char **argv)
 {
 	struct top_args a = { .interval = 1, .sort = &sort_keys[0], .rows = 20 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	static struct cow_probes probes;
 	struct cow_stats st, st_prev;
 	struct cow_proc *prev = NULL, *cur = NULL;
 	size_t nr_prev = 0, nr_cur = 0;
@@ -304,8 +336,9 @@ int cmd_top(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	memset(&st_prev, 0, sizeof(st_prev));
-	src.ops->read_stats(&src, &st_prev);
+	if (!src.ops->read_probes(&src, &probes))
+		top_probes = &probes;
+	read_stats(&src, &st_prev);
 	t_prev = cow_boottime_ns();
 	if (read_procs(&src, &prev, &nr_prev)) {
 		cow_source_close(&src);
@@ -325,8 +358,7 @@ int cmd_top(int argc, char **argv)
 		}
 		if (exiting)
 			break;
-		memset(&st, 0, sizeof(st));
-		src.ops->read_stats(&src, &st);
+		read_stats(&src, &st);
 		t_cur = cow_boottime_ns();
 		if (read_procs(&src, &cur, &nr_cur)) {
 			ret = EXIT_RUNTIME;

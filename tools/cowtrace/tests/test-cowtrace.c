@@ -281,6 +281,37 @@ static void test_stats(void)
 	CHECK(cow_stats_extra(&s, "fork_ns", &v) && v == 99, "fork_ns");
 	CHECK(!cow_stats_extra(&s, "nope", &v), "unknown extra");
 	CHECK(s.skipped == 2, "%zu skipped, want 2", s.skipped);
+
+	/* Format 2: "-" is an unavailable counter, not a bad line, not 0. */
+	CHECK(!cow_stats_parse("forks 3\ncow_copies -\nrecords_live -\n", &s), "parse -");
+	CHECK(!s.c.have[COWSTAT_cow_copies], "cow_copies - read as known");
+	CHECK(s.skipped == 1, "%zu skipped, want 1 (records_live -)", s.skipped);
+}
+
+/* Format 2: "-" in a counter column is unavailable; elsewhere a bad row. */
+static void test_table_unavailable(void)
+{
+	const char *text =
+		"state gen tgid ppid start_ns cow_copies forks comm\n"
+		"live 1 100 1 5 - 2 a\n"
+		"live 2 - 1 5 3 2 b\n";
+	struct cow_probes p = { 0 };
+	struct cow_table t;
+
+	CHECK(!cow_table_parse(text, &t), "parse failed: %s", t.err);
+	CHECK(t.nr == 1 && t.skipped == 1, "%zu rows, %zu skipped", t.nr, t.skipped);
+	if (t.nr == 1) {
+		CHECK(!t.rows[0].c.have[COWSTAT_cow_copies], "cow_copies - read as known");
+		CHECK(t.rows[0].c.have[COWSTAT_forks] && t.rows[0].c.val[COWSTAT_forks] == 2,
+		      "forks");
+		/* A format 1 module printed 0; probes says unavailable. */
+		t.rows[0].c.have[COWSTAT_cow_copies] = true;
+		p.cap[COWSTAT_cow_copies] = CAP_UNAVAILABLE;
+		cow_counters_mask(&t.rows[0].c, &p);
+		CHECK(!t.rows[0].c.have[COWSTAT_cow_copies], "mask kept an unavailable counter");
+		CHECK(t.rows[0].c.have[COWSTAT_forks], "mask dropped an available counter");
+	}
+	cow_table_free(&t);
 }
 
 static void test_probes(void)
@@ -621,7 +652,7 @@ static void test_report_json(void)
 
 	/* comm as awkward as a process can make it */
 	snprintf(r.procs[3].comm, sizeof(r.procs[3].comm), "we\"ird\\ \x01\xff\t");
-	cow_report_print_json(cap_open(&c), &r);
+	cow_report_print_json(cap_open(&c), &r, false);
 	out = cap_close(&c);
 	CHECK(strstr(out, "\"cow_copies\": 16404"), "total cow_copies");
 	CHECK(strstr(out, "\"forks\": null"), "missing counter as null");
@@ -649,6 +680,7 @@ int main(int argc, char **argv)
 	run("table_by_name", test_table_by_name);
 	run("table_garbage", test_table_garbage);
 	run("table_errors", test_table_errors);
+	run("table_unavailable", test_table_unavailable);
 	run("stats", test_stats);
 	run("probes", test_probes);
 	run("latency", test_latency);

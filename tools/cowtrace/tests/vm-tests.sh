@@ -111,16 +111,16 @@ run_cmd "$COWTRACE" status --selftest
 [ $rc = 0 ] && grep -q '^selftest: passed' <<<"$out" && pass selftest ||
 	fail selftest "rc $rc: $(tr '\n' '|' <<<"$out") $err"
 
-# ---- the acceptance check ----
+# ---- the acceptance check (the report is on stderr: stdout is COMMAND's) ----
 run_cmd "$COWTRACE" -- python3 "$WORK/cow64.py"
-child_copies=$(awk '/^Write faults/ {t = 1; next} t && $1 ~ /^[0-9]+$/ && n++ == 1 {print $4; exit}' <<<"$out")
-if [ $rc = 0 ] && [ "${child_copies:-0}" -ge 16384 ]; then
+child_copies=$(awk '/^Write faults/ {t = 1; next} t && $1 ~ /^[0-9]+$/ && n++ == 1 {print $4; exit}' <<<"$err")
+if [ $rc = 0 ] && [ -z "$out" ] && [ "${child_copies:-0}" -ge 16384 ]; then
 	pass acceptance_cow64_text
 else
 	fail acceptance_cow64_text "rc $rc, child copies '${child_copies:-}': $out $err"
 fi
 run_cmd "$COWTRACE" --json -- python3 "$WORK/cow64.py"
-cp "$WORK/out" "$WORK/cow64.json"
+cp "$WORK/err" "$WORK/cow64.json"
 if [ $rc = 0 ] && python3 -m json.tool "$WORK/cow64.json" >/dev/null &&
    python3 -c '
 import json, sys
@@ -142,7 +142,7 @@ fi
 
 # ---- a tree with short-lived grandchildren ----
 run_cmd "$COWTRACE" --json -- python3 "$WORK/tree.py"
-cp "$WORK/out" "$WORK/tree.json"
+cp "$WORK/err" "$WORK/tree.json"
 if [ $rc = 0 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -170,7 +170,7 @@ fi
 run_cmd "$COWTRACE" -- sh -c 'exit 7'
 [ $rc = 7 ] && pass exit_status || fail exit_status "rc $rc"
 run_cmd "$COWTRACE" -- sh -c 'kill -KILL $$'
-[ $rc = 137 ] && grep -q 'killed by signal 9' <<<"$out" && pass exit_signal || fail exit_signal "rc $rc"
+[ $rc = 137 ] && grep -q 'killed by signal 9' <<<"$err" && pass exit_signal || fail exit_signal "rc $rc"
 run_cmd "$COWTRACE" -u nobody -- id -u
 [ $rc = 0 ] && [ "$(head -n1 <<<"$out")" = "$(id -u nobody)" ] && pass run_as_user ||
 	fail run_as_user "rc $rc: $(head -n1 <<<"$out")"
@@ -180,10 +180,88 @@ run_cmd env SUDO_UID="$(id -u nobody)" SUDO_GID="$(id -g nobody)" "$COWTRACE" --
 
 # ---- --hist ----
 run_cmd "$COWTRACE" --hist -- python3 "$WORK/cow64.py"
-if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$out"; then
+if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$err" &&
+   grep -q '^Latency, system-wide' <<<"$err"; then
 	pass hist
 else
-	fail hist "rc $rc: $(sed -n '/^Latency/,$p' <<<"$out")"
+	fail hist "rc $rc: $(sed -n '/^Latency/,$p' <<<"$err")"
+fi
+
+# ---- the report never mixes with COMMAND's output (issue 11) ----
+got=$("$COWTRACE" -- sh -c 'echo hi' 2>/dev/null | cat)
+[ "$got" = hi ] && pass stdout_is_commands || fail stdout_is_commands "stdout '$got'"
+if "$COWTRACE" --json -- sh -c 'echo hi' 2>&1 >/dev/null | python3 -m json.tool >/dev/null 2>"$WORK/jerr"; then
+	pass json_on_stderr_parses
+else
+	fail json_on_stderr_parses "$(cat "$WORK/jerr")"
+fi
+rm -f "$WORK/ran"
+check_error err_output_unwritable 1 "cannot write /nonexistent/r.txt" \
+	"$COWTRACE" -o /nonexistent/r.txt -- touch "$WORK/ran"
+[ ! -e "$WORK/ran" ] && pass output_checked_before_command ||
+	fail output_checked_before_command "COMMAND ran although -o could not be written"
+
+# The module's files vanish while COMMAND runs (debugfs unmounted under
+# cowtrace, which keeps only its track file): no report, COMMAND's status.
+run_cmd "$COWTRACE" -- sh -c 'umount -l /sys/kernel/debug; exit 5'
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+if [ $rc = 5 ] && grep -q '^cowtrace: no report: .*COMMAND exited with status 5, and cowtrace exits with 5' <<<"$err"; then
+	pass report_fails_keeps_status
+else
+	fail report_fails_keeps_status "rc $rc: $err"
+fi
+
+# A command that daemonizes: its child writes 64 MiB after it exited.
+daemon="(sleep 1; python3 $WORK/cow64.py; touch $WORK/daemon-done) >/dev/null 2>&1 & exit 0"
+rm -f "$WORK/daemon-done"
+run_cmd timeout 120 "$COWTRACE" --json -- sh -c "$daemon"
+if [ $rc = 0 ] && [ -e "$WORK/daemon-done" ] && python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["exit_status"] == 0
+assert d["total"]["counters"]["cow_copies"] >= 16384, d["total"]["counters"]["cow_copies"]
+assert d["waited_ns"] >= 1000000000, d["waited_ns"]
+' <<<"$err"; then
+	pass run_waits_for_daemon_tree
+else
+	fail run_waits_for_daemon_tree "rc $rc: $(head -c 300 <<<"$err")"
+fi
+rm -f "$WORK/daemon-done"
+run_cmd timeout 120 "$COWTRACE" --json --leader-only -- sh -c "$daemon"
+if [ $rc = 0 ] && [ ! -e "$WORK/daemon-done" ] && python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["total"]["counters"]["cow_copies"] < 16384, d["total"]["counters"]["cow_copies"]
+assert d["waited_ns"] == 0
+' <<<"$err"; then
+	pass run_leader_only
+else
+	fail run_leader_only "rc $rc: $(head -c 300 <<<"$err")"
+fi
+for _ in $(seq 600); do [ -e "$WORK/daemon-done" ] && break; sleep 0.1; done
+
+# -i with a COMMAND: intervals while it runs; --json: JSON Lines.
+run_cmd "$COWTRACE" -i 0.5 -T -- python3 "$WORK/cow64.py"
+n=$(grep -Ec '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] interval [0-9]+: ' <<<"$err")
+if [ $rc = 0 ] && [ "$n" -ge 1 ] && grep -q '^Total of track group' <<<"$err"; then
+	pass run_interval_text
+else
+	fail run_interval_text "rc $rc, $n intervals: $(head -n 5 <<<"$err")"
+fi
+run_cmd "$COWTRACE" -i 0.5 --json -- python3 "$WORK/cow64.py"
+if [ $rc = 0 ] && python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+types = [r["type"] for r in recs]
+assert types[-1] == "report" and types.count("interval") == len(recs) - 1 >= 1, types
+total = recs[-1]["total"]["counters"]["cow_copies"]
+assert total >= 16384
+assert sum(r["counters"]["cow_copies"] for r in recs[:-1]) <= total
+assert [r["interval"] for r in recs[:-1]] == list(range(1, len(recs)))
+' <<<"$err"; then
+	pass run_interval_json_lines
+else
+	fail run_interval_json_lines "rc $rc: $(head -c 300 <<<"$err")"
 fi
 
 # ---- attach ----
@@ -211,9 +289,26 @@ sleep 30 &
 target=$!
 run_cmd "$COWTRACE" -p "$target" -i 0.5 -d 1.6
 kill $target
-[ $rc = 0 ] && [ "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' <<<"$out")" -ge 3 ] &&
+[ $rc = 0 ] && [ "$(grep -Ec '^interval [0-9]+: ' <<<"$out")" -ge 3 ] &&
 	grep -q "attached to PID $target" <<<"$out" && pass attach_interval ||
 	fail attach_interval "rc $rc: $out"
+# Attach with -i --json: JSON Lines while the workload runs.
+sh -c 'until grep -Eq "^active [0-9]+ $$ " /sys/kernel/debug/cowstat/track; do sleep 0.1; done
+	python3 "$1"' sh "$WORK/cow64.py" &
+target=$!
+run_cmd timeout 120 "$COWTRACE" -p "$target" -i 0.5 --json
+wait $target
+if [ $rc = 0 ] && python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+assert recs[-1]["type"] == "report" and all(r["type"] == "interval" for r in recs[:-1])
+assert all(r["mode"] == "attach" for r in recs)
+assert recs[-1]["total"]["counters"]["cow_copies"] >= 16384
+' <<<"$out"; then
+	pass attach_interval_json_lines
+else
+	fail attach_interval_json_lines "rc $rc: $(head -c 300 <<<"$out")"
+fi
 
 # ---- top in a terminal ----
 (for _ in 1 2 3 4; do python3 "$WORK/cow64.py"; done) &
@@ -243,9 +338,38 @@ else
 	fail top_plain_busiest_first "rc $rc: $out"
 fi
 
+# ---- README: each cowtrace example runs as written ----
+# From a scratch copy of the tree's top (tools/ and examples/ linked), with
+# a sudo that only runs its arguments (the guest runs as root, without sudo).
+readme_dir=$WORK/readme
+mkdir -p "$readme_dir/bin"
+ln -s "$PWD/../../tools" "$PWD/../../examples" "$readme_dir/"
+printf '#!/bin/sh\nexec "$@"\n' >"$readme_dir/bin/sudo"
+chmod +x "$readme_dir/bin/sudo"
+# (A file, not <(...): the guest has no /dev/fd.)
+sed -n '/^## cowtrace$/,/^## /p' ../../README.md | grep -E '^    ' |
+	sed -E 's/^    //; s/ +# [^#]*$//' >"$WORK/readme.examples"
+n=0
+while IFS= read -r example; do
+	n=$((n + 1))
+	(cd "$readme_dir" && PATH=$readme_dir/bin:$PATH timeout 120 sh -ec "$example") \
+		</dev/null >"$WORK/readme.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		pass "readme_example_$n"
+	else
+		fail "readme_example_$n" "'$example' exited $rc: $(tail -n 3 "$WORK/readme.out" | tr '\n' '|')"
+	fi
+done <"$WORK/readme.examples"
+[ "$n" -ge 8 ] && pass readme_examples_found || fail readme_examples_found "only $n examples in README's cowtrace section"
+[ -s "$readme_dir/report.txt" ] && grep -q 'Fork sharing' "$readme_dir/report.txt" &&
+	pass readme_output_file || fail readme_output_file "report.txt missing or without a report"
+
 # ---- errors ----
 check_error err_not_found 127 "command not found" "$COWTRACE" -- /nonexistent/command
-check_error err_bad_option 2 "unknown option '--bogus'" "$COWTRACE" --bogus -- true
+run_cmd "$COWTRACE" --bogus -- true
+[ $rc = 2 ] && [ "$(head -n1 <<<"$err")" = "cowtrace: unrecognized option '--bogus'" ] &&
+	pass err_bad_option || fail err_bad_option "rc $rc: $err"
 check_error err_no_pid 1 "no process 2147483000" "$COWTRACE" -p 2147483000
 check_error err_not_root 1 "readable by root only" setpriv --reuid=nobody --regid=nogroup --clear-groups "$COWTRACE" -- true
 check_no_groups errors_leave_no_group
@@ -288,6 +412,100 @@ if [ -n "$ko" ] && rmmod cowstat; then
 	insmod "$ko" || fail reload_module "insmod $ko failed"
 else
 	fail err_module_not_loaded "cannot unload the module (ko '$ko')"
+fi
+
+# ---- an unavailable counter is never 0, in any output format ----
+# do_wp_page unhooked: every counter fed by write-protect faults is
+# unavailable.  None of them may read 0: not in cowtrace's text, JSON,
+# JSON Lines or top, not in the module's procs, track or stats.
+if [ -n "$ko" ] && rmmod cowstat && insmod "$ko" skip_symbol=do_wp_page; then
+	unavail=$(sed -n 's/^counter \([a-z_]*\) unavailable(.*/\1/p' "$DEBUGFS/probes" | tr '\n' ' ')
+	if [[ " $unavail " == *" wp_faults "* && " $unavail " == *" cow_copies "* ]]; then
+		pass unavailable_listed
+	else
+		fail unavailable_listed "probes lists '$unavail'"
+	fi
+	export UNAVAIL=$unavail
+	# stats: "name -"
+	bad=$(for c in $unavail; do grep -E "^$c " "$DEBUGFS/stats" | grep -v "^$c -$"; done)
+	[ -z "$bad" ] && [ -n "$unavail" ] && pass unavailable_stats || fail unavailable_stats "$bad"
+	# procs: "-" in every row, header found by name
+	if python3 -c '
+import os, sys
+lines = open("/sys/kernel/debug/cowstat/procs").read().splitlines()
+hdr = lines[0].split()
+bad = set()
+for line in lines[1:]:
+    f = line.split(" ", len(hdr) - 1)
+    for c in os.environ["UNAVAIL"].split():
+        if f[hdr.index(c)] != "-":
+            bad.add("%s=%s" % (c, f[hdr.index(c)]))
+print(" ".join(sorted(bad)))
+sys.exit(1 if bad or len(lines) < 2 else 0)
+' >"$WORK/bad"; then
+		pass unavailable_procs
+	else
+		fail unavailable_procs "$(cat "$WORK/bad")"
+	fi
+	# text: the totals table says "-" for each, the fault table's WP-FAULTS
+	# and COPIES columns are "-" in every row
+	run_cmd "$COWTRACE" --all -- python3 "$WORK/cow64.py"
+	bad=$(for c in $unavail; do grep -E "^  $c " <<<"$err" | grep -Ev "^  $c +- +unavailable"; done)
+	cols=$(awk '/^Write faults/ {t = 1; next} t && /^$/ {t = 0} t && $1 != "PID" {print $(NF - 12), $(NF - 11)}' <<<"$err" | sort -u | tr '\n' ' ')
+	if [ $rc = 0 ] && [ -z "$bad" ] && [ "$cols" = "- - " ]; then
+		pass unavailable_text
+	else
+		fail unavailable_text "rc $rc; totals: $bad; WP-FAULTS/COPIES cells: $cols"
+	fi
+	# JSON: null in the total, every process, every group, the bytes
+	run_cmd "$COWTRACE" --json -- python3 "$WORK/cow64.py"
+	if [ $rc = 0 ] && python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)
+un = os.environ["UNAVAIL"].split()
+objs = [d["total"]["counters"], d["total"]["bytes"]]
+objs += [p["counters"] for p in d["processes"]] + [p["bytes"] for p in d["processes"]]
+objs += [g["counters"] for g in d["groups"]]
+bad = ["%s=%r" % (c, o[c]) for o in objs for c in un if c in o and o[c] is not None]
+assert not bad, bad[:5]
+assert d["total"]["counters"]["forks"] >= 1
+assert all(d["capabilities"][c] == "unavailable" for c in un)
+' <<<"$err"; then
+		pass unavailable_json
+	else
+		fail unavailable_json "rc $rc: $(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"]["counters"])' <<<"$err" 2>&1 | head -c 300)"
+	fi
+	# JSON Lines: every interval, every process in it
+	run_cmd "$COWTRACE" -i 0.5 --json -- python3 "$WORK/cow64.py"
+	if [ $rc = 0 ] && python3 -c '
+import json, os, sys
+un = os.environ["UNAVAIL"].split()
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+assert len(recs) >= 2
+bad = []
+for r in recs[:-1]:
+    for o in [r["counters"]] + [p["counters"] for p in r["processes"]]:
+        bad += [c for c in un if o[c] is not None]
+assert not bad, bad[:5]
+' <<<"$err"; then
+		pass unavailable_json_lines
+	else
+		fail unavailable_json_lines "rc $rc: $(head -c 300 <<<"$err")"
+	fi
+	# top: COPIES/s (cow_copies) and WP-FAULTS/s are "-" in every row
+	(python3 "$WORK/cow64.py"; python3 "$WORK/cow64.py") &
+	load=$!
+	run_cmd "$COWTRACE" top -s forks 1 3
+	wait $load
+	cells=$(awk '$1 == "PID" {t = 1; next} t && $1 ~ /^[0-9]+$/ {print $4, $7}' <<<"$out" | sort -u | tr '\n' ' ')
+	if [ $rc = 0 ] && [ "$cells" = "- - " ]; then
+		pass unavailable_top
+	else
+		fail unavailable_top "rc $rc; COPIES/s and WP-FAULTS/s cells: '$cells': $out"
+	fi
+	rmmod cowstat && insmod "$ko" || fail reload_module "insmod $ko failed after skip_symbol"
+else
+	fail unavailable_setup "cannot reload the module with skip_symbol=do_wp_page (ko '$ko')"
 fi
 
 echo "$passed passed, $failed failed"
