@@ -324,8 +324,8 @@ static void decide_counters(struct bpf_state *b)
 		/*
 		 * Measured on Debian 6.1-rt: verify over the scenarios saw the
 		 * BPF programs lose about 1% of the write faults and some
-		 * installs (handlers are preemptible there), with no
-		 * recursion miss counted.  Not exact: unavailable.
+		 * installs; the handlers are preemptible there, and fentry's
+		 * recursion guard counted hundreds of misses.  Not exact.
 		 */
 		if (b->rt)
 			unavailable(b, fault[i], "bpf:preempt_rt_loses_fault_events");

@@ -129,11 +129,11 @@ if mount -t tmpfs none /sys/kernel/btf; then
 else
 	fail err-no-btf "cannot hide /sys/kernel/btf"
 fi
-run_cmd env COWTRACE_BPF_SKIP=copy_page_range "$COWTRACE" --backend=bpf -- true
+run_cmd env COWTRACE_BPF_SKIP=copy_page_range "$COWTRACE" --backend=bpf -o "$WORK/skip.txt" -- true
 lines=$(wc -l <"$WORK/err")
 if [ "$rc" = 0 ] && [ "$lines" = 1 ] &&
    [[ "$err" == "cowtrace: bpf: cannot attach to copy_page_range: "* ]] &&
-   grep -qE 'fork_pages_shared +- .*unavailable' <<<"$out"; then
+   grep -qE 'fork_pages_shared +- .*unavailable' "$WORK/skip.txt"; then
 	pass err-hook-not-attached
 else
 	fail err-hook-not-attached "exit $rc, $lines lines: $err"
@@ -180,6 +180,13 @@ done <"$WORK/verify.res"
 summary=$(grep -E '^verify: ' "$WORK/verify.out")
 if [ "$vrc" = 0 ] && [[ "$summary" == *" 0 differences"*AGREE ]]; then
 	pass "verify/scenarios"
+elif [ $rt = 1 ] && [ "$vrc" = 3 ] && [[ "$summary" == *" 0 differences"* ]] &&
+     grep -q '^bpf missed ' "$WORK/verify.out"; then
+	# PREEMPT_RT: preempted handlers make fentry skip invocations; the
+	# fault counters are unavailable there, the exact ones agree, and
+	# verify must (and does) call the BPF counts lower bounds.
+	pass "verify/scenarios"
+	grep '^bpf missed ' "$WORK/verify.out" >&2
 else
 	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
 fi
