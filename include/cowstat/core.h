@@ -27,6 +27,7 @@
 #include <linux/types.h>
 
 #include <cowstat/counters.h>
+#include <cowstat/classify.h>
 
 struct seq_file;
 
@@ -34,7 +35,6 @@ struct seq_file;
 #define COWSTAT_FORMAT		2
 #define COWSTAT_COMM_LEN	16
 #define COWSTAT_MAX_GROUPS	16
-#define COWSTAT_MAX_INCS	12
 #define COWSTAT_HIST_BUCKETS	64
 
 /* ------------------------------------------------------------------ */
@@ -48,41 +48,6 @@ struct seq_file;
 struct cowstat_counters {
 	atomic64_t v[COWSTAT_NR_COUNTERS];
 };
-
-/**
- * struct cowstat_incs - the counter increments one event produces
- * @nr:  number of valid entries
- * @id:  counter (enum cowstat_counter) of each entry
- * @val: amount added to that counter
- *
- * An event touches a handful of counters (a fork VMA at most ten), so a
- * short list beats a full counter vector on the hot path.
- */
-struct cowstat_incs {
-	unsigned int nr;
-	u8 id[COWSTAT_MAX_INCS];
-	u64 val[COWSTAT_MAX_INCS];
-};
-
-/**
- * cowstat_incs_add() - append an increment; zero amounts are dropped
- * @incs: the list
- * @id:   counter
- * @val:  amount
- *
- * Adding to a counter already in the list folds into that entry.
- * Return: 0, or -ENOSPC when the list is full (a bug in the caller).
- */
-int cowstat_incs_add(struct cowstat_incs *incs, enum cowstat_counter id,
-		     u64 val);
-
-/**
- * cowstat_incs_get() - the amount the list adds to one counter
- * @incs: the list
- * @id:   counter
- * Return: the amount, 0 if @id is not in the list.
- */
-u64 cowstat_incs_get(const struct cowstat_incs *incs, enum cowstat_counter id);
 
 /**
  * cowstat_counter_name() - debugfs/JSON key of a counter
@@ -523,223 +488,8 @@ void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
 void cowstat_health_inc(struct cowstat *cs, enum cowstat_health_id h);
 
 /* ------------------------------------------------------------------ */
-/* Classification                                                      */
+/* Classification of callers (the rest is in classify.h)               */
 /* ------------------------------------------------------------------ */
-
-/**
- * enum cowstat_page_kind - what a write-protected PTE mapped at the fault
- * @COWSTAT_PAGE_ANON: an anonymous page
- * @COWSTAT_PAGE_ZERO: the shared zero page
- * @COWSTAT_PAGE_FILE: a page-cache (file or shmem) page
- * @COWSTAT_PAGE_KSM:  a KSM-merged page
- * @COWSTAT_PAGE_PFN:  a PFN without struct page semantics (special PTE)
- */
-enum cowstat_page_kind {
-	COWSTAT_PAGE_ANON,
-	COWSTAT_PAGE_ZERO,
-	COWSTAT_PAGE_FILE,
-	COWSTAT_PAGE_KSM,
-	COWSTAT_PAGE_PFN,
-};
-
-/**
- * enum cowstat_fault_ret - the return value of a fault handler, boiled down
- * @COWSTAT_RET_OK:     success (0, VM_FAULT_WRITE, VM_FAULT_COMPLETED, ...)
- * @COWSTAT_RET_NOPAGE: VM_FAULT_NOPAGE: nothing done, the PTE changed
- * @COWSTAT_RET_RETRY:  VM_FAULT_RETRY: to be redone under mmap_lock
- * @COWSTAT_RET_ERROR:  VM_FAULT_OOM, SIGBUS, SIGSEGV, HWPOISON
- */
-enum cowstat_fault_ret {
-	COWSTAT_RET_OK,
-	COWSTAT_RET_NOPAGE,
-	COWSTAT_RET_RETRY,
-	COWSTAT_RET_ERROR,
-};
-
-/**
- * enum cowstat_outcome - the one outcome of a write-protect fault
- * @COWSTAT_OUT_NONE:    not a write-protect fault (nothing counted)
- * @COWSTAT_OUT_COPY:    a copy was installed
- * @COWSTAT_OUT_REUSE:   the page was reused
- * @COWSTAT_OUT_SHARED:  write to a shared mapping
- * @COWSTAT_OUT_UNSHARE_KEPT: GUP unshare that needed no copy
- * @COWSTAT_OUT_SPLIT:   THP PMD split, the fault goes on at PTE level
- * @COWSTAT_OUT_UFFD:    handed to userfaultfd
- * @COWSTAT_OUT_RACE:    lost a race, nothing installed
- * @COWSTAT_OUT_ERROR:   failed
- * @COWSTAT_OUT_RETRY:   retried under mmap_lock
- */
-enum cowstat_outcome {
-	COWSTAT_OUT_NONE,
-	COWSTAT_OUT_COPY,
-	COWSTAT_OUT_REUSE,
-	COWSTAT_OUT_SHARED,
-	COWSTAT_OUT_UNSHARE_KEPT,
-	COWSTAT_OUT_SPLIT,
-	COWSTAT_OUT_UFFD,
-	COWSTAT_OUT_RACE,
-	COWSTAT_OUT_ERROR,
-	COWSTAT_OUT_RETRY,
-};
-
-/**
- * struct cowstat_wp_fault - one do_wp_page invocation
- * @kind:     the page the PTE mapped at entry
- * @exclusive: an anonymous page that was PageAnonExclusive at entry
- * @unshare:  FAULT_FLAG_UNSHARE (a GUP read pin, not a write)
- * @unshare_noop: this kernel answers an unshare of this (non-anonymous)
- *            page with nothing (6.1); from 6.2 it copies
- * @shared:   the VMA is a shared mapping
- * @has_mkwrite: the shared VMA has a page_mkwrite (pfn_mkwrite for a page
- *            without struct page) handler, so its reuse goes through
- *            finish_mkwrite_fault; without one do_wp_page reuses the page
- *            under the page table lock it entered with, so it cannot fail
- * @installs: new anonymous pages installed into this mm during the call
- * @moves:    anon pages made exclusive (*_move_anon_rmap) during the call
- * @reuses:   wp_page_reuse calls seen during the call.  wp_page_reuse is
- *            declared inline (hence notrace) in 6.1 and 6.12, so the glue
- *            does not probe it and leaves this 0: an exclusive anonymous
- *            page (@exclusive) or a shared VMA without mkwrite is reused
- *            without a marker, decided under the page table lock held
- *            since entry
- * @mkwrite_ok:     finish_mkwrite_fault calls that returned 0 (reuse)
- * @mkwrite_raced:  finish_mkwrite_fault calls that returned NOPAGE
- * @uffd:     handle_userfault calls during the call
- * @ret:      the return value
- */
-struct cowstat_wp_fault {
-	enum cowstat_page_kind kind;
-	bool exclusive;
-	bool unshare;
-	bool unshare_noop;
-	bool shared;
-	bool has_mkwrite;
-	unsigned int installs;
-	unsigned int moves;
-	unsigned int reuses;
-	unsigned int mkwrite_ok;
-	unsigned int mkwrite_raced;
-	unsigned int uffd;
-	enum cowstat_fault_ret ret;
-};
-
-/**
- * cowstat_classify_wp() - counters of one do_wp_page invocation
- * @f:   what the probes saw
- * @out: increments to add to (wp_faults, the outcome, remote_events is
- *       left to the caller)
- * Return: the outcome.
- */
-enum cowstat_outcome cowstat_classify_wp(const struct cowstat_wp_fault *f,
-					 struct cowstat_incs *out);
-
-/**
- * struct cowstat_thp_fault - one do_huge_pmd_wp_page invocation
- * @unshare:   FAULT_FLAG_UNSHARE
- * @zero:      the PMD mapped the huge zero page
- * @exclusive: the THP was PageAnonExclusive at entry
- * @moves:     *_move_anon_rmap calls during the call
- * @mkwrites:  pmdp_set_access_flags calls during the call (the reuse path
- *             makes the PMD writable through it)
- * @fallback:  the return value had VM_FAULT_FALLBACK (the PMD was split)
- * @ret:       the rest of the return value
- */
-struct cowstat_thp_fault {
-	bool unshare;
-	bool zero;
-	bool exclusive;
-	unsigned int moves;
-	unsigned int mkwrites;
-	bool fallback;
-	enum cowstat_fault_ret ret;
-};
-
-/**
- * cowstat_classify_thp() - counters of one do_huge_pmd_wp_page invocation
- * @f:   what the probes saw
- * @out: increments to add to
- * Return: the outcome.
- */
-enum cowstat_outcome cowstat_classify_thp(const struct cowstat_thp_fault *f,
-					  struct cowstat_incs *out);
-
-/**
- * struct cowstat_hugetlb_fault - one hugetlb_fault invocation
- * @unshare:        FAULT_FLAG_UNSHARE
- * @shared:         the VMA is a shared mapping (VM_MAYSHARE)
- * @wp:             hugetlb_wp ran (else it was not a write-protect fault)
- * @installs_before_wp: new anon huge pages installed before hugetlb_wp ran
- *                  (a first-touch fault; its hugetlb_wp is not a COW)
- * @installs:       new anon huge pages installed after hugetlb_wp began
- * @moves:          *_move_anon_rmap calls after hugetlb_wp began
- * @allocs:         huge page allocations after hugetlb_wp began
- * @uffd:           handle_userfault calls during the fault
- * @ret:            the return value
- */
-struct cowstat_hugetlb_fault {
-	bool unshare;
-	bool shared;
-	bool wp;
-	unsigned int installs_before_wp;
-	unsigned int installs;
-	unsigned int moves;
-	unsigned int allocs;
-	unsigned int uffd;
-	enum cowstat_fault_ret ret;
-};
-
-/**
- * cowstat_classify_hugetlb() - counters of one hugetlb write fault
- * @f:   what the probes saw
- * @out: increments to add to
- * Return: the outcome (COWSTAT_OUT_NONE when hugetlb_wp did not run or
- *         the fault was a first touch).
- */
-enum cowstat_outcome
-cowstat_classify_hugetlb(const struct cowstat_hugetlb_fault *f,
-			 struct cowstat_incs *out);
-
-/**
- * struct cowstat_fork_vma - one copy_page_range invocation
- * @copied:       vma_needs_copy() was true (else the VMA was skipped)
- * @hugetlb:      the VMA is a hugetlb VMA
- * @d_anon:       child MM_ANONPAGES after minus before
- * @d_file:       child MM_FILEPAGES delta
- * @d_shmem:      child MM_SHMEMPAGES delta
- * @d_swap:       child MM_SWAPENTS delta
- * @d_pt_bytes:   child pgtables_bytes delta
- * @d_hugetlb:    child hugetlb_usage delta, in base pages
- * @huge_pages:   base pages per huge page of a hugetlb VMA (else 0)
- * @eager:        pages copied at once into the child (pinned pages), not
- *                counting huge ones
- * @eager_huge:   hugetlb pages copied at once into the child
- * @thp:          anonymous THP PMDs shared (copy_huge_pmd returned 0 and
- *                the child gained a whole THP)
- * @page_size:    PAGE_SIZE of the kernel
- */
-struct cowstat_fork_vma {
-	bool copied;
-	bool hugetlb;
-	s64 d_anon;
-	s64 d_file;
-	s64 d_shmem;
-	s64 d_swap;
-	s64 d_pt_bytes;
-	s64 d_hugetlb;
-	unsigned long huge_pages;
-	unsigned int eager;
-	unsigned int eager_huge;
-	unsigned int thp;
-	unsigned long page_size;
-};
-
-/**
- * cowstat_classify_fork_vma() - counters of one VMA copied by fork
- * @f:   what the probes measured
- * @out: increments to add to (charged to the child)
- */
-void cowstat_classify_fork_vma(const struct cowstat_fork_vma *f,
-			       struct cowstat_incs *out);
 
 /**
  * enum cowstat_caller - what the caller of an anon-install function means

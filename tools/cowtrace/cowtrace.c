@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cowtrace.h"
+#include "bpf_source.h"
 
 #define MAX_PIDS 64
 
@@ -70,6 +71,7 @@ static const struct argp_option opts[] = {
 	{ "hist", 'H', NULL, 0, "Add system-wide fork and COW fault latency", 0 },
 	{ "all", 'a', NULL, 0, "List every counter of the total, zeros too", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
+	{ "backend", 0x100, "WHO", 0, "auto, module or bpf (auto: module if loaded)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -372,6 +374,9 @@ int main(int argc, char **argv)
 	struct main_args a = { 0 };
 	int ret;
 
+	cow_backend_from_args(&argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "verify"))
+		return cmd_verify(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "top"))
 		return cmd_top(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "status"))

@@ -91,6 +91,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u);
 int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow_output *o);
 int cmd_top(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /*
  * Option parsing shared by the subcommands: plain argp, with its own

@@ -145,6 +145,11 @@ static void note_dropped(struct cow_report *r, const struct cow_stats *before,
 	    cow_stats_extra(after, "records_dropped", &a) && a > b)
 		cow_report_note(r, "%llu exited records left the module's ring during the run; some short-lived processes may be missing above (the total is exact)",
 				(unsigned long long)(a - b));
+	/* The BPF backend (bpf_source.c): fentry's recursion guard. */
+	if (cow_stats_extra(before, "bpf_prog_misses", &b) &&
+	    cow_stats_extra(after, "bpf_prog_misses", &a) && a > b)
+		cow_report_note(r, "the BPF programs missed %llu invocations (fentry recursion guard): every count is a lower bound",
+				(unsigned long long)(a - b));
 }
 
 /* How often to look whether the processes COMMAND left are still there. */

@@ -26,6 +26,7 @@
 
 #include "cowtrace.h"
 #include "source.h"
+#include "bpf_source.h"
 
 #define COWSTAT_DIR "/sys/kernel/debug/cowstat"
 #define DEBUGFS_MAGIC_NUMBER 0x64626720
@@ -371,6 +372,8 @@ int cow_source_open(struct cow_source *s)
 	char *text;
 	int err, format;
 
+	if (cow_backend_is_bpf())
+		return cow_bpf_source_open(s);
 	memset(s, 0, sizeof(*s));
 	s->ops = &debugfs_ops;
 	s->track_fd = -1;

@@ -4,10 +4,9 @@
  *
  * A source hands out parsed tables, never text, so everything above it
  * (run, attach, top, status, the report) is the same whichever backend
- * counts.  Today there is one backend, the cowstat module's debugfs
- * directory (source.c).  A BPF backend would be a second
- * struct cow_source_ops filling the same structures from its maps; it
- * plugs in at cow_source_open() and nowhere else.
+ * counts: the cowstat module's debugfs directory (source.c) or cowtrace's
+ * own BPF programs (bpf_source.c), chosen by --backend in
+ * cow_source_open() and nowhere else.
  */
 #ifndef COWTRACE_SOURCE_H
 #define COWTRACE_SOURCE_H
@@ -50,6 +49,7 @@ struct cow_source {
 	unsigned int fake_procs_reads;	/* fake mode: selects procs.N */
 	char modver[64];
 	int format;
+	void *priv;		/* the BPF source's state (bpf_source.c) */
 };
 
 /*

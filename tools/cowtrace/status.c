@@ -181,6 +181,7 @@ static int show_status(struct cow_source *src, int open_err, const struct status
 		json_u64(&j, "cowtrace_json_format", 1);
 		json_str(&j, "cowtrace_version", COWTRACE_VERSION);
 		json_str(&j, "kernel", kernel);
+		json_str(&j, "backend", !open_err && !strcmp(src->ops->name, "bpf") ? "bpf" : "module");
 		json_object_begin(&j, "module");
 		json_bool(&j, "loaded", !open_err);
 		if (!open_err) {
@@ -207,8 +208,11 @@ static int show_status(struct cow_source *src, int open_err, const struct status
 		printf("module:   %s\nkernel:   %s\n", why_not_open(open_err), kernel);
 		return EXIT_RUNTIME;
 	}
-	printf("module:   loaded: cowstat %s, debugfs format %d, %s\n", src->modver, src->format,
-	       src->dir);
+	if (!strcmp(src->ops->name, "bpf"))
+		printf("backend:  bpf: cowtrace's BPF programs, no module (STATE: how each hook is attached)\n");
+	else
+		printf("backend:  module\nmodule:   loaded: cowstat %s, debugfs format %d, %s\n",
+		       src->modver, src->format, src->dir);
 	printf("kernel:   %s\n", kernel);
 	if (!have_probes) {
 		printf("probes:   unreadable (%s/probes)\n", src->dir);

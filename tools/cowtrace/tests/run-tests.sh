@@ -618,5 +618,10 @@ else
 	fail top_tmux_screen "tmux could not start"
 fi
 
+# --backend (issue 10): a bad value, one line naming the cause.  The BPF
+# backend itself is tested in the guest (bpf-vm-tests.sh), never here.
+check_error err_bad_backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
+check_error err_backend_no_value 2 "--backend needs a value" "$COWTRACE" --backend
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

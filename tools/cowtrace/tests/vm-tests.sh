@@ -13,6 +13,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 COWTRACE=$PWD/cowtrace
+# These are the module backend's tests (auto would take BPF where the
+# module is absent); bpf-vm-tests.sh tests the BPF backend.
+export COWTRACE_BACKEND=module
 DEBUGFS=/sys/kernel/debug/cowstat
 WORK=$(mktemp -d /tmp/cowtrace-vm.XXXXXX)
 trap 'rm -rf "$WORK"; tmux kill-server 2>/dev/null' EXIT

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The BPF source of a cowtrace built without clang, libbpf and bpftool. */
+#include <errno.h>
+
+#include "cowtrace.h"
+#include "source.h"
+#include "bpf_source.h"
+
+const bool cow_bpf_built;
+
+int cow_bpf_source_open(struct cow_source *s)
+{
+	(void)s;
+	cow_err("this cowtrace was built without the BPF backend (clang, libbpf-dev and bpftool were missing): load cowstat.ko, or rebuild after scripts/deps");
+	return -EOPNOTSUPP;
+}
+
+bool cow_bpf_counter_exact(const struct cow_source *s, int idx)
+{
+	(void)s;
+	(void)idx;
+	return false;
+}
+
+const char *cow_bpf_hook_method(const struct cow_source *s, int i, const char **sym)
+{
+	(void)s;
+	(void)i;
+	(void)sym;
+	return NULL;
+}
+
+uint64_t cow_bpf_misses(const struct cow_source *s)
+{
+	(void)s;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The backend choice (--backend=auto|module|bpf) and the BPF source
+ * (bpf_source.c; bpf_none.c when cowtrace is built without clang/libbpf).
+ */
+#ifndef COWTRACE_BPF_SOURCE_H
+#define COWTRACE_BPF_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cow_source;
+
+enum cow_backend { COW_BACKEND_AUTO, COW_BACKEND_MODULE, COW_BACKEND_BPF };
+
+extern enum cow_backend cow_backend;
+/* False in a cowtrace built without clang, libbpf and bpftool. */
+extern const bool cow_bpf_built;
+
+/*
+ * Takes --backend=X / --backend X out of argv (before "--"), for every
+ * subcommand; exits 2 with one line on a bad value.
+ */
+void cow_backend_from_args(int *argc, char **argv);
+/* auto: the module when it is loaded, else BPF. */
+bool cow_backend_is_bpf(void);
+
+/* Opens the BPF source; prints the one-line cause on failure. */
+int cow_bpf_source_open(struct cow_source *s);
+/* Is counter idx exact in this BPF source (false: unavailable)? */
+bool cow_bpf_counter_exact(const struct cow_source *s, int idx);
+/* Attach method of hook i ("fentry", "kprobe", "tp_btf", "off", ...). */
+const char *cow_bpf_hook_method(const struct cow_source *s, int i, const char **sym);
+/* Invocations the BPF programs missed (fentry recursion guard). */
+uint64_t cow_bpf_misses(const struct cow_source *s);
+
+#endif /* COWTRACE_BPF_SOURCE_H */

@@ -1,0 +1,1272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowtrace's BPF backend: the module's counters, counted by CO-RE BPF
+ * programs instead of cowstat.ko (Documentation/cowstat.rst, "Backends").
+ *
+ * The hooks are the module's (src/hook_*.c), and so is the classification:
+ * the outer calls (do_wp_page, copy_page_range) keep a per-task context,
+ * the nested markers (anon install, move, finish_mkwrite_fault,
+ * handle_userfault) fill it, and the outer call's return classifies it
+ * with include/cowstat/classify.h, the code the module runs.  Every hook
+ * has an fentry/fexit program and a kprobe/kretprobe twin; the loader
+ * (bpf_source.c) keeps the one that attaches on this kernel.
+ *
+ * Only processes in a track group are counted: a record (one per mm
+ * incarnation) is made for an mm whose owner's tgid is in tgid_groups,
+ * which userspace fills for the group leaders and sched_process_fork
+ * fills for their descendants before they can run.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "cowtrace_bpf.h"
+#include <cowstat/classify.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 nr_cpus = 1;
+
+/*
+ * Untyped ksyms: addresses from kallsyms (CONFIG_KALLSYMS_ALL), read with
+ * probe_read.  Weak: the loader checks kallsyms itself and marks what
+ * needs a missing one unavailable.
+ */
+extern const void vmemmap_base __ksym __weak;
+extern const void zero_pfn __ksym __weak;
+extern const void __per_cpu_offset __ksym __weak;
+
+/* x86-64 PTE bits (arch/x86/include/asm/pgtable_types.h) */
+#define CT_PTE_PFN_MASK		0x000ffffffffff000ULL
+#define CT_PTE_SPECIAL		(1ULL << 9)
+#define CT_PAGE_SHIFT		12
+#define CT_PAGE_SIZE		4096UL
+/* include/linux/mm.h; not in BTF, the same in 6.1 and 6.12 */
+#define CT_VM_WRITE		0x2UL
+#define CT_VM_SHARED		0x8UL
+#define CT_VM_MAYSHARE		0x80UL
+#define CT_VM_HUGETLB		0x400000UL
+#define CT_VM_PFNMAP		0x400UL
+#define CT_VM_MIXEDMAP		0x10000000UL
+#define CT_VM_UFFD_WP		0x1000UL
+#define CT_PAGE_MAPPING_ANON	0x1UL
+#define CT_PAGE_MAPPING_FLAGS	0x3UL
+#define CT_PAGE_MAPPING_KSM	0x3UL
+#define CT_PF_KTHREAD		0x00200000
+#define CT_MM_FILEPAGES		0
+#define CT_MM_ANONPAGES		1
+#define CT_MM_SWAPENTS		2
+#define CT_MM_SHMEMPAGES	3
+#define CT_HPAGE_PMD_NR		512
+#define CT_PHYSICAL_PMD_PAGE_MASK 0x000fffffffe00000ULL
+#define CT_FAULT_FLAG_WRITE	0x1
+
+__u64 hits[CT_NR_HOOKS];
+__u64 health[CT_NR_HEALTH];
+__u64 next_gen;
+
+/* 6.1 and 6.12 differ here (___flavor structs, picked by CO-RE). */
+struct mm_struct___percpu {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___atomic {
+	struct mm_rss_stat rss_stat;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_RECS);
+	__type(key, __u64);		/* gen */
+	__type(value, struct ct_rec);
+} recs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_RECS);
+	__type(key, __u64);		/* live mm */
+	__type(value, __u64);		/* gen of its record */
+} mm_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_RECS);
+	__type(key, __u32);		/* tgid */
+	__type(value, __u32);		/* group bits */
+} tgid_groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, struct ct_group);
+} groups SEC(".maps");
+
+enum ct_fault_kind { CT_FAULT_WP, CT_FAULT_THP, CT_FAULT_HUGETLB };
+
+/* A do_wp_page, do_huge_pmd_wp_page or hugetlb_fault in progress. */
+struct ct_fault {
+	__u64 mm;
+	__u64 address;
+	__u32 kind;		/* enum ct_fault_kind */
+	struct cowstat_wp_fault wp;
+	struct cowstat_thp_fault thp;
+	struct cowstat_hugetlb_fault huge;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_TASKS);
+	__type(key, __u32);		/* tid */
+	__type(value, struct ct_fault);
+} faults SEC(".maps");
+
+/* A copy_page_range in progress. */
+struct ct_vma {
+	__u64 dst_mm;
+	__u64 start, end;
+	__s64 anon0, file0, shmem0, swap0, pt0, huge0;
+	__u64 t0;
+	struct cowstat_fork_vma f;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_TASKS);
+	__type(key, __u32);
+	__type(value, struct ct_vma);
+} vmas SEC(".maps");
+
+/* copy_huge_pmd in progress: the child's anon rss at entry. */
+struct ct_thp_copy {
+	__u64 dst_mm;
+	__s64 anon0;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_TASKS);
+	__type(key, __u32);
+	__type(value, struct ct_thp_copy);
+} thp_copies SEC(".maps");
+
+/* finish_fault in progress outside do_wp_page: its mm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_TASKS);
+	__type(key, __u32);
+	__type(value, __u64);
+} finishing SEC(".maps");
+
+/* A zeroed record to create entries from (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_rec);
+} scratch SEC(".maps");
+
+static __always_inline __u32 tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline void hit(enum ct_hook h)
+{
+	__sync_fetch_and_add(&hits[h], 1);
+}
+
+static __always_inline void health_inc(enum ct_health h)
+{
+	__sync_fetch_and_add(&health[h], 1);
+}
+
+static __always_inline __u64 read_ulong(const void *kaddr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), kaddr);
+	return v;
+}
+
+/* ---- mm counters ------------------------------------------------------ */
+
+static __always_inline __s64 mm_rss(struct mm_struct *mm, int member)
+{
+	if (bpf_core_type_exists(struct mm_rss_stat)) {
+		struct mm_struct___atomic *m = (void *)mm;
+
+		/* 6.1: atomics, exact (no SPLIT_RSS cache for a fork child) */
+		return BPF_CORE_READ(m, rss_stat.count[member].counter);
+	} else {
+		/* 6.2+: percpu counter; sum it as percpu_counter_sum() does */
+		struct mm_struct___percpu *m = (void *)mm;
+		struct percpu_counter *pc = &m->rss_stat[member];
+		__s64 sum = BPF_CORE_READ(pc, count);
+		__u64 counters = (__u64)BPF_CORE_READ(pc, counters);
+		__u32 cpu;
+
+		for (cpu = 0; cpu < CT_MAX_CPUS && cpu < nr_cpus; cpu++) {
+			__u64 off = read_ulong((const char *)&__per_cpu_offset +
+					       cpu * sizeof(__u64));
+			__s32 v = 0;
+
+			bpf_probe_read_kernel(&v, sizeof(v), (void *)(off + counters));
+			sum += v;
+		}
+		return sum;
+	}
+}
+
+static __always_inline __s64 mm_pt_bytes(struct mm_struct *mm)
+{
+	return BPF_CORE_READ(mm, pgtables_bytes.counter);
+}
+
+static __always_inline __s64 mm_hugetlb(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(mm->hugetlb_usage))
+		return BPF_CORE_READ(mm, hugetlb_usage.counter);
+	return 0;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static __always_inline bool task_is_kthread(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, flags) & CT_PF_KTHREAD;
+}
+
+static __always_inline void rec_ident(struct ct_rec *r, struct task_struct *t)
+{
+	r->tgid = BPF_CORE_READ(t, tgid);
+	r->pid = BPF_CORE_READ(t, pid);
+	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	r->start_ns = BPF_CORE_READ(t, start_boottime);
+	BPF_CORE_READ_STR_INTO(&r->comm, t, comm);
+}
+
+static __always_inline struct ct_rec *rec_find(__u64 mm)
+{
+	__u64 *gen = bpf_map_lookup_elem(&mm_gen, &mm);
+
+	return gen ? bpf_map_lookup_elem(&recs, gen) : NULL;
+}
+
+/* A new record for mm; t names it (NULL: a fork child, bound later). */
+static __always_inline struct ct_rec *rec_new(__u64 mm, enum ct_birth birth,
+					       struct task_struct *t, __u32 grp)
+{
+	__u32 zero = 0;
+	struct ct_rec *r = bpf_map_lookup_elem(&scratch, &zero);
+	__u64 gen;
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	gen = __sync_fetch_and_add(&next_gen, 1) + 1;
+	r->gen = gen;
+	r->mm = mm;
+	r->birth = birth;
+	r->groups = grp;
+	if (t)
+		rec_ident(r, t);
+	if (bpf_map_update_elem(&recs, &gen, r, BPF_NOEXIST)) {
+		health_inc(CT_HEALTH_RECS_FULL);
+		return NULL;
+	}
+	/* A stale mapping (an exit we did not see) is replaced. */
+	if (bpf_map_update_elem(&mm_gen, &mm, &gen, BPF_ANY)) {
+		bpf_map_delete_elem(&recs, &gen);
+		health_inc(CT_HEALTH_RECS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&recs, &gen);
+}
+
+/* The task that owns mm: current when it runs on it, else mm->owner. */
+static __always_inline struct task_struct *mm_owner(struct mm_struct *mm)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+
+	if ((__u64)BPF_CORE_READ(cur, mm) == (__u64)mm && !task_is_kthread(cur))
+		return cur;
+	if (bpf_core_field_exists(mm->owner))
+		return BPF_CORE_READ(mm, owner);
+	return NULL;
+}
+
+/* The record of mm, made on first sight when its owner is tracked. */
+static __always_inline struct ct_rec *rec_of_mm(struct mm_struct *mm)
+{
+	struct ct_rec *r = rec_find((__u64)mm);
+	struct task_struct *t;
+	__u32 tgid, *grp;
+
+	if (r || !mm)
+		return r;
+	t = mm_owner(mm);
+	if (!t)
+		return NULL;
+	tgid = BPF_CORE_READ(t, tgid);
+	grp = bpf_map_lookup_elem(&tgid_groups, &tgid);
+	if (!grp || !*grp)
+		return NULL;
+	return rec_new((__u64)mm, CT_BIRTH_SEEN, t, 0);
+}
+
+static __always_inline __u32 rec_groups(const struct ct_rec *r)
+{
+	__u32 tgid = r->tgid, *grp;
+
+	if (!tgid)
+		return r->groups;
+	grp = bpf_map_lookup_elem(&tgid_groups, &tgid);
+	return grp ? *grp : 0;
+}
+
+/*
+ * Add a list of increments to a counter vector.  A global function: the
+ * verifier checks it once, not at every call site inside every loop
+ * (6.1's verifier gives up on the inlined form).
+ */
+__noinline int ct_add(struct ct_counters *c, const struct cowstat_incs *incs)
+{
+	unsigned int i;
+
+	if (!c || !incs)
+		return 0;
+	for (i = 0; i < COWSTAT_MAX_INCS; i++) {
+		__u32 id;
+
+		if (i >= incs->nr)
+			break;
+		id = incs->id[i];
+		if (id < COWSTAT_NR_COUNTERS)
+			__sync_fetch_and_add(&c->v[id], incs->val[i]);
+	}
+	return 0;
+}
+
+/*
+ * Add an event's increments to its record and to every active group of
+ * the record that wants it (cowstat_account() in the module).
+ */
+__noinline int ct_charge(struct ct_rec *r, const struct cowstat_incs *incs, __u64 start,
+			 __u64 end, __u64 flags_initiator)
+{
+	bool has_addr = flags_initiator & 1;
+	__u64 initiator = flags_initiator >> 1;
+	__u32 grp, g;
+
+	if (!r || !incs)
+		return 0;
+	grp = rec_groups(r);
+	ct_add(&r->c, incs);
+	if (initiator)
+		r->initiator_remote = initiator;
+	for (g = 0; g < CT_MAX_GROUPS; g++) {
+		struct ct_group *gr;
+		__u32 key = g;
+
+		if (!(grp & (1U << g)))
+			continue;
+		gr = bpf_map_lookup_elem(&groups, &key);
+		if (!gr || gr->state != CT_GROUP_ACTIVE)
+			continue;
+		if (gr->end > gr->start && has_addr &&
+		    (start < gr->start || end > gr->end))
+			continue;
+		ct_add(&gr->c, incs);
+		if (initiator)
+			gr->initiator_remote = initiator;
+	}
+	return 0;
+}
+
+static __always_inline void charge(struct ct_rec *r,
+				   const struct cowstat_incs *incs,
+				   bool has_addr, __u64 start, __u64 end,
+				   __u64 initiator)
+{
+	ct_charge(r, incs, start, end, (initiator << 1) | has_addr);
+}
+
+static __always_inline void charge_fork_ns(struct ct_rec *r, __u64 ns)
+{
+	__u32 grp = rec_groups(r);
+	unsigned int g;
+
+	__sync_fetch_and_add(&r->fork_ns, ns);
+	for (g = 0; g < CT_MAX_GROUPS; g++) {
+		struct ct_group *gr;
+		__u32 key = g;
+
+		if (!(grp & (1U << g)))
+			continue;
+		gr = bpf_map_lookup_elem(&groups, &key);
+		if (gr && gr->state == CT_GROUP_ACTIVE)
+			__sync_fetch_and_add(&gr->fork_ns, ns);
+	}
+}
+
+/* A fault event on mm at address (cowstat_charge_fault()). */
+static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
+					 struct cowstat_incs *incs)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct ct_rec *r = rec_of_mm(mm);
+	__u64 initiator = 0;
+
+	if (!r)
+		return;
+	if ((__u64)BPF_CORE_READ(cur, mm) != (__u64)mm || task_is_kthread(cur)) {
+		initiator = BPF_CORE_READ(cur, tgid);
+		cowstat_incs_add(incs, COWSTAT_remote_events, 1);
+	}
+	charge(r, incs, true, address, address + 1, initiator);
+}
+
+/* ---- the fault side --------------------------------------------------- */
+
+static __always_inline enum cowstat_fault_ret fault_ret(__u64 ret)
+{
+	__u64 error = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE);
+
+	if (ret & error)
+		return COWSTAT_RET_ERROR;
+	if (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY))
+		return COWSTAT_RET_RETRY;
+	if (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_NOPAGE))
+		return COWSTAT_RET_NOPAGE;
+	return COWSTAT_RET_OK;
+}
+
+/* 6.1 has VM_FAULT_WRITE and do_wp_page's 6.1 shape (compat.h). */
+static __always_inline bool kernel_6_1_shape(void)
+{
+	return bpf_core_enum_value_exists(enum vm_fault_reason, VM_FAULT_WRITE);
+}
+
+/* cowstat_pte_kind(): what the write-protected PTE maps. */
+static __always_inline enum cowstat_page_kind pte_kind(__u64 pte, bool *excl)
+{
+	__u64 pfn = (pte & CT_PTE_PFN_MASK) >> CT_PAGE_SHIFT;
+	__u64 page, head, mapping, flags;
+
+	*excl = false;
+	if (pfn == read_ulong(&zero_pfn))
+		return COWSTAT_PAGE_ZERO;
+	if (pte & CT_PTE_SPECIAL)
+		return COWSTAT_PAGE_PFN;
+	page = read_ulong(&vmemmap_base) + pfn * bpf_core_type_size(struct page);
+	head = BPF_CORE_READ((struct page *)page, compound_head);
+	head = (head & 1) ? head - 1 : page;
+	mapping = (__u64)BPF_CORE_READ((struct page *)head, mapping);
+	if (!(mapping & CT_PAGE_MAPPING_ANON))
+		return COWSTAT_PAGE_FILE;
+	if ((mapping & CT_PAGE_MAPPING_FLAGS) == CT_PAGE_MAPPING_KSM)
+		return COWSTAT_PAGE_KSM;
+	flags = BPF_CORE_READ((struct page *)page, flags);
+	*excl = flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_anon_exclusive));
+	return COWSTAT_PAGE_ANON;
+}
+
+static __always_inline void wp_enter(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	const struct vm_operations_struct *ops;
+	struct ct_fault f = {};
+	__u64 vm_flags;
+	__u32 t = tid();
+	bool excl;
+
+	hit(CT_H_DO_WP_PAGE);
+	if (!rec_of_mm(mm))
+		return;
+	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_WP;
+	f.address = BPF_CORE_READ(vmf, address);
+	f.wp.kind = pte_kind(BPF_CORE_READ(vmf, orig_pte.pte), &excl);
+	f.wp.exclusive = excl;
+	f.wp.unshare = BPF_CORE_READ(vmf, flags) &
+		       bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	f.wp.unshare_noop = f.wp.unshare && kernel_6_1_shape() &&
+			    (f.wp.kind == COWSTAT_PAGE_ZERO ||
+			     f.wp.kind == COWSTAT_PAGE_FILE ||
+			     f.wp.kind == COWSTAT_PAGE_PFN);
+	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	if (kernel_6_1_shape())
+		f.wp.shared = (vm_flags & (CT_VM_WRITE | CT_VM_SHARED)) ==
+			      (CT_VM_WRITE | CT_VM_SHARED);
+	else
+		f.wp.shared = vm_flags & (CT_VM_SHARED | CT_VM_MAYSHARE);
+	ops = BPF_CORE_READ(vma, vm_ops);
+	if (ops) {
+		if (f.wp.kind == COWSTAT_PAGE_ZERO || f.wp.kind == COWSTAT_PAGE_PFN)
+			f.wp.has_mkwrite = BPF_CORE_READ(ops, pfn_mkwrite);
+		else
+			f.wp.has_mkwrite = BPF_CORE_READ(ops, page_mkwrite);
+	}
+	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void wp_exit(__u64 ret)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	if (!f || f->kind != CT_FAULT_WP)
+		return;
+	f->wp.ret = fault_ret(ret);
+	cowstat_classify_wp(&f->wp, &incs);
+	charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	bpf_map_delete_elem(&faults, &t);
+}
+
+/* page_/folio_add_new_anon_rmap(page, vma, address[, flags]) */
+static __always_inline void install(struct vm_area_struct *vma, __u64 address)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	struct cowstat_incs incs = {};
+	struct ct_fault *f;
+	struct ct_vma *v;
+	__u64 *fin;
+	__u32 t = tid();
+
+	hit(CT_H_INSTALL);
+	f = bpf_map_lookup_elem(&faults, &t);
+	if (f && f->mm == mm) {
+		if (f->kind == CT_FAULT_WP)
+			f->wp.installs++;
+		return;
+	}
+	v = bpf_map_lookup_elem(&vmas, &t);
+	if (v && v->dst_mm == mm) {
+		v->f.eager++;
+		return;
+	}
+	/* do_cow_fault -> finish_fault -> do_set_pte/set_pte_range */
+	fin = bpf_map_lookup_elem(&finishing, &t);
+	if (!fin || *fin != mm)
+		return;
+	cowstat_incs_add(&incs, COWSTAT_cow_at_fault, 1);
+	charge_fault((struct mm_struct *)mm, address, &incs);
+}
+
+/* hugepage_/hugetlb_add_new_anon_rmap: only eager copies at fork here */
+static __always_inline void hugetlb_install(struct vm_area_struct *vma)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+	struct ct_vma *v;
+
+	hit(CT_H_HUGETLB_INSTALL);
+	if (f && f->mm == mm && f->kind == CT_FAULT_HUGETLB) {
+		if (f->huge.wp)
+			f->huge.installs++;
+		else
+			f->huge.installs_before_wp++;
+		return;
+	}
+	v = bpf_map_lookup_elem(&vmas, &t);
+	if (v && v->dst_mm == mm)
+		v->f.eager_huge++;
+}
+
+static __always_inline void move(struct vm_area_struct *vma)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(CT_H_MOVE);
+	if (!f || f->mm != mm)
+		return;
+	if (f->kind == CT_FAULT_WP)
+		f->wp.moves++;
+	else if (f->kind == CT_FAULT_THP)
+		f->thp.moves++;
+	else if (f->huge.wp)
+		f->huge.moves++;
+}
+
+static __always_inline void mkwrite_exit(__u64 ret)
+{
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(CT_H_MKWRITE);
+	if (!f || f->kind != CT_FAULT_WP)
+		return;
+	if (!ret)
+		f->wp.mkwrite_ok++;
+	else
+		f->wp.mkwrite_raced++;
+}
+
+static __always_inline void uffd(struct vm_fault *vmf, __u64 reason)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(CT_H_UFFD);
+	if (f && f->kind == CT_FAULT_WP) {
+		f->wp.uffd++;
+		return;
+	}
+	if (f && f->kind == CT_FAULT_HUGETLB) {
+		f->huge.uffd++;
+		return;
+	}
+	if (!(reason & CT_VM_UFFD_WP))
+		return;
+	cowstat_incs_add(&incs, COWSTAT_uffd_wp, 1);
+	charge_fault(BPF_CORE_READ(vmf, vma, vm_mm), BPF_CORE_READ(vmf, address),
+		     &incs);
+}
+
+static __always_inline void finish_fault_enter(struct vm_fault *vmf)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vmf, vma, vm_mm);
+	__u32 t = tid();
+
+	hit(CT_H_FINISH_FAULT);
+	if (rec_find(mm) || rec_of_mm((struct mm_struct *)mm))
+		bpf_map_update_elem(&finishing, &t, &mm, BPF_ANY);
+}
+
+static __always_inline void finish_fault_exit(void)
+{
+	__u32 t = tid();
+
+	bpf_map_delete_elem(&finishing, &t);
+}
+
+/* do_huge_pmd_wp_page(vmf): reuse (PMD made writable) or split. */
+static __always_inline void huge_wp_enter(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vmf, vma, vm_mm);
+	struct ct_fault f = {};
+	__u64 pmd, page, mapping, flags;
+	__u32 t = tid();
+
+	hit(CT_H_HUGE_WP);
+	if (!rec_of_mm(mm))
+		return;
+	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_THP;
+	f.address = BPF_CORE_READ(vmf, address);
+	f.thp.unshare = BPF_CORE_READ(vmf, flags) &
+			bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	/* cowstat_pmd_kind(); a write fault's huge PMD is present */
+	pmd = BPF_CORE_READ(vmf, orig_pmd.pmd);
+	page = read_ulong(&vmemmap_base) +
+	       ((pmd & CT_PHYSICAL_PMD_PAGE_MASK) >> CT_PAGE_SHIFT) *
+	       bpf_core_type_size(struct page);
+	mapping = (__u64)BPF_CORE_READ((struct page *)page, mapping);
+	if (!(mapping & CT_PAGE_MAPPING_ANON)) {
+		f.thp.zero = true;
+	} else {
+		flags = BPF_CORE_READ((struct page *)page, flags);
+		f.thp.exclusive = flags & (1ULL << bpf_core_enum_value(enum pageflags,
+								       PG_anon_exclusive));
+	}
+	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void huge_wp_exit(__u64 ret)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	if (!f || f->kind != CT_FAULT_THP)
+		return;
+	f->thp.fallback = ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+	f->thp.ret = fault_ret(ret);
+	cowstat_classify_thp(&f->thp, &incs);
+	charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	bpf_map_delete_elem(&faults, &t);
+}
+
+/* pmdp_set_access_flags(vma, ...): the THP reuse path makes it writable */
+static __always_inline void pmd_mkwrite(struct vm_area_struct *vma)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(CT_H_PMD_MKWRITE);
+	if (f && f->mm == mm && f->kind == CT_FAULT_THP)
+		f->thp.mkwrites++;
+}
+
+/* hugetlb_fault(mm, vma, address, flags): the outer hugetlb context */
+static __always_inline void hugetlb_fault_enter(struct vm_area_struct *vma,
+						__u64 address, __u32 flags)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	__u32 unshare = bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	struct ct_fault f = {};
+	__u32 t = tid();
+
+	hit(CT_H_HUGETLB_FAULT);
+	if (!(flags & (CT_FAULT_FLAG_WRITE | unshare)) || !rec_of_mm(mm))
+		return;
+	f.mm = (__u64)mm;
+	f.kind = CT_FAULT_HUGETLB;
+	f.address = address;
+	f.huge.unshare = flags & unshare;
+	f.huge.shared = BPF_CORE_READ(vma, vm_flags) & CT_VM_MAYSHARE;
+	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void hugetlb_fault_exit(__u64 ret)
+{
+	struct cowstat_incs incs = {};
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	if (!f || f->kind != CT_FAULT_HUGETLB)
+		return;
+	f->huge.ret = fault_ret(ret);
+	if (cowstat_classify_hugetlb(&f->huge, &incs) != COWSTAT_OUT_NONE)
+		charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	bpf_map_delete_elem(&faults, &t);
+}
+
+/* hugetlb_wp and the huge page allocation: presence markers */
+static __always_inline void hugetlb_marker(enum ct_hook h)
+{
+	__u32 t = tid();
+	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+
+	hit(h);
+	if (!f || f->kind != CT_FAULT_HUGETLB)
+		return;
+	if (h == CT_H_HUGETLB_WP)
+		f->huge.wp = true;
+	else if (f->huge.wp)
+		f->huge.allocs++;
+}
+
+/* ---- the fork side ---------------------------------------------------- */
+
+static __always_inline void cpr_enter(struct vm_area_struct *dst_vma,
+				      struct vm_area_struct *src_vma)
+{
+	struct mm_struct *dst_mm = BPF_CORE_READ(dst_vma, vm_mm);
+	struct mm_struct *src_mm = BPF_CORE_READ(src_vma, vm_mm);
+	struct cowstat_incs incs = {};
+	struct ct_rec *parent, *child;
+	struct ct_vma v = {};
+	__u64 flags;
+	__u32 t = tid();
+
+	hit(CT_H_COPY_PAGE_RANGE);
+	parent = rec_of_mm(src_mm);
+	if (!parent)
+		return;
+	child = rec_find((__u64)dst_mm);
+	if (!child)
+		child = rec_new((__u64)dst_mm, CT_BIRTH_FORK, NULL,
+				rec_groups(parent));
+	if (!child)
+		return;
+	v.dst_mm = (__u64)dst_mm;
+	v.start = BPF_CORE_READ(src_vma, vm_start);
+	v.end = BPF_CORE_READ(src_vma, vm_end);
+	flags = BPF_CORE_READ(src_vma, vm_flags);
+	/* vma_needs_copy() (the same in 6.1 and 6.12) */
+	v.f.copied = (BPF_CORE_READ(dst_vma, vm_flags) & CT_VM_UFFD_WP) ||
+		     (flags & (CT_VM_PFNMAP | CT_VM_MIXEDMAP)) ||
+		     BPF_CORE_READ(src_vma, anon_vma);
+	if (!v.f.copied) {
+		cowstat_classify_fork_vma(&v.f, &incs);
+		charge(child, &incs, true, v.start, v.end, 0);
+		return;
+	}
+	v.f.page_size = CT_PAGE_SIZE;
+	v.f.hugetlb = flags & CT_VM_HUGETLB;
+	if (v.f.hugetlb) {
+		/* hstate_vma(): the hugetlbfs super block's hstate */
+		struct hugetlbfs_sb_info *sbi =
+			BPF_CORE_READ(src_vma, vm_file, f_inode, i_sb, s_fs_info);
+
+		v.f.huge_pages = 1UL << BPF_CORE_READ(sbi, hstate, order);
+	}
+	v.anon0 = mm_rss(dst_mm, CT_MM_ANONPAGES);
+	v.file0 = mm_rss(dst_mm, CT_MM_FILEPAGES);
+	v.shmem0 = mm_rss(dst_mm, CT_MM_SHMEMPAGES);
+	v.swap0 = mm_rss(dst_mm, CT_MM_SWAPENTS);
+	v.pt0 = mm_pt_bytes(dst_mm);
+	v.huge0 = mm_hugetlb(dst_mm);
+	v.t0 = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&vmas, &t, &v, BPF_ANY))
+		health_inc(CT_HEALTH_CTX_FULL);
+}
+
+static __always_inline void cpr_exit(void)
+{
+	struct cowstat_incs incs = {};
+	struct mm_struct *mm;
+	struct ct_rec *child;
+	__u32 t = tid();
+	struct ct_vma *v = bpf_map_lookup_elem(&vmas, &t);
+
+	if (!v)
+		return;
+	mm = (struct mm_struct *)v->dst_mm;
+	v->f.d_anon = mm_rss(mm, CT_MM_ANONPAGES) - v->anon0;
+	v->f.d_file = mm_rss(mm, CT_MM_FILEPAGES) - v->file0;
+	v->f.d_shmem = mm_rss(mm, CT_MM_SHMEMPAGES) - v->shmem0;
+	v->f.d_swap = mm_rss(mm, CT_MM_SWAPENTS) - v->swap0;
+	v->f.d_pt_bytes = mm_pt_bytes(mm) - v->pt0;
+	v->f.d_hugetlb = mm_hugetlb(mm) - v->huge0;
+	cowstat_classify_fork_vma(&v->f, &incs);
+	child = rec_find(v->dst_mm);
+	if (child) {
+		charge(child, &incs, true, v->start, v->end, 0);
+		__sync_fetch_and_add(&child->copy_ns, bpf_ktime_get_ns() - v->t0);
+	}
+	bpf_map_delete_elem(&vmas, &t);
+}
+
+static __always_inline void huge_pmd_enter(struct mm_struct *dst_mm)
+{
+	struct ct_thp_copy c = { .dst_mm = (__u64)dst_mm };
+	__u32 t = tid();
+
+	hit(CT_H_COPY_HUGE_PMD);
+	if (!bpf_map_lookup_elem(&vmas, &t))
+		return;
+	c.anon0 = mm_rss(dst_mm, CT_MM_ANONPAGES);
+	bpf_map_update_elem(&thp_copies, &t, &c, BPF_ANY);
+}
+
+static __always_inline void huge_pmd_exit(__u64 ret)
+{
+	__u32 t = tid();
+	struct ct_thp_copy *c = bpf_map_lookup_elem(&thp_copies, &t);
+	struct ct_vma *v;
+
+	if (!c)
+		return;
+	/* 0 also covers the huge zero PMD and file THPs: whole anon THPs only */
+	if (!ret &&
+	    mm_rss((struct mm_struct *)c->dst_mm, CT_MM_ANONPAGES) - c->anon0 ==
+	    CT_HPAGE_PMD_NR) {
+		v = bpf_map_lookup_elem(&vmas, &t);
+		if (v && v->dst_mm == c->dst_mm)
+			v->f.thp++;
+	}
+	bpf_map_delete_elem(&thp_copies, &t);
+}
+
+static __always_inline void on_exit_mmap(struct mm_struct *mm)
+{
+	__u64 key = (__u64)mm;
+	__u64 *gen = bpf_map_lookup_elem(&mm_gen, &key);
+	struct ct_rec *r;
+
+	hit(CT_H_EXIT_MMAP);
+	if (!gen)
+		return;
+	r = bpf_map_lookup_elem(&recs, gen);
+	if (r) {
+		r->exited = 1;
+		r->exit_ns = bpf_ktime_get_boot_ns();
+	}
+	bpf_map_delete_elem(&mm_gen, &key);
+}
+
+/* The child of a fork, before it can run: follow it, bind its record. */
+static __always_inline void on_fork(struct task_struct *parent,
+				    struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u64 cmm = (__u64)BPF_CORE_READ(child, mm);
+	__u64 pmm = (__u64)BPF_CORE_READ(parent, mm);
+	struct cowstat_incs incs = {};
+	struct ct_rec *pr, *cr;
+	__u32 *grp;
+
+	hit(CT_H_FORK);
+	if (ptgid == ctgid)
+		return;		/* a thread */
+	grp = bpf_map_lookup_elem(&tgid_groups, &ptgid);
+	if (!grp || !*grp)
+		return;
+	bpf_map_update_elem(&tgid_groups, &ctgid, grp, BPF_ANY);
+	if (!cmm || cmm == pmm || task_is_kthread(parent))
+		return;		/* vfork, CLONE_VM: no mm copied */
+	pr = rec_of_mm((struct mm_struct *)pmm);
+	cr = rec_find(cmm);
+	if (!cr)
+		cr = rec_new(cmm, CT_BIRTH_FORK, child, 0);
+	else
+		rec_ident(cr, child);
+	if (!pr)
+		return;
+	cowstat_incs_add(&incs, COWSTAT_forks, 1);
+	charge(pr, &incs, false, 0, 0, 0);
+	if (cr)
+		charge_fork_ns(pr, cr->copy_ns);
+}
+
+static __always_inline void on_exec(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	__u64 mm = (__u64)BPF_CORE_READ(t, mm);
+	__u32 *grp = bpf_map_lookup_elem(&tgid_groups, &tgid);
+	struct ct_rec *r;
+
+	hit(CT_H_EXEC);
+	if (!grp || !*grp || !mm)
+		return;
+	r = rec_find(mm);
+	if (r)
+		rec_ident(r, t);
+	else
+		rec_new(mm, CT_BIRTH_EXEC, t, 0);
+}
+
+/* ---- programs: fentry/fexit, and kprobe/kretprobe twins --------------- */
+
+SEC("fentry/do_wp_page")
+int BPF_PROG(fe_do_wp_page, struct vm_fault *vmf)
+{
+	wp_enter(vmf);
+	return 0;
+}
+
+SEC("fexit/do_wp_page")
+int BPF_PROG(fx_do_wp_page, struct vm_fault *vmf, vm_fault_t ret)
+{
+	wp_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/do_wp_page")
+int BPF_KPROBE(kp_do_wp_page, struct vm_fault *vmf)
+{
+	wp_enter(vmf);
+	return 0;
+}
+
+SEC("kretprobe/do_wp_page")
+int BPF_KRETPROBE(kr_do_wp_page, vm_fault_t ret)
+{
+	wp_exit(ret);
+	return 0;
+}
+
+/* The target is set by the loader: folio_ on 6.3+, page_ before. */
+SEC("fentry/page_add_new_anon_rmap")
+int BPF_PROG(fe_install, void *page, struct vm_area_struct *vma, unsigned long address)
+{
+	install(vma, address);
+	return 0;
+}
+
+SEC("kprobe/page_add_new_anon_rmap")
+int BPF_KPROBE(kp_install, void *page, struct vm_area_struct *vma, unsigned long address)
+{
+	install(vma, address);
+	return 0;
+}
+
+SEC("fentry/hugepage_add_new_anon_rmap")
+int BPF_PROG(fe_hugetlb_install, void *page, struct vm_area_struct *vma)
+{
+	hugetlb_install(vma);
+	return 0;
+}
+
+SEC("kprobe/hugepage_add_new_anon_rmap")
+int BPF_KPROBE(kp_hugetlb_install, void *page, struct vm_area_struct *vma)
+{
+	hugetlb_install(vma);
+	return 0;
+}
+
+SEC("fentry/page_move_anon_rmap")
+int BPF_PROG(fe_move, void *page, struct vm_area_struct *vma)
+{
+	move(vma);
+	return 0;
+}
+
+SEC("kprobe/page_move_anon_rmap")
+int BPF_KPROBE(kp_move, void *page, struct vm_area_struct *vma)
+{
+	move(vma);
+	return 0;
+}
+
+/* finish_mkwrite_fault(vmf) on 6.1, (vmf, folio) on 6.12 */
+SEC("fexit/finish_mkwrite_fault")
+int BPF_PROG(fx_mkwrite)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	mkwrite_exit((vm_fault_t)ret);
+	return 0;
+}
+
+SEC("kretprobe/finish_mkwrite_fault")
+int BPF_KRETPROBE(kr_mkwrite, vm_fault_t ret)
+{
+	mkwrite_exit(ret);
+	return 0;
+}
+
+SEC("fentry/handle_userfault")
+int BPF_PROG(fe_uffd, struct vm_fault *vmf, unsigned long reason)
+{
+	uffd(vmf, reason);
+	return 0;
+}
+
+SEC("kprobe/handle_userfault")
+int BPF_KPROBE(kp_uffd, struct vm_fault *vmf, unsigned long reason)
+{
+	uffd(vmf, reason);
+	return 0;
+}
+
+SEC("fentry/finish_fault")
+int BPF_PROG(fe_finish_fault, struct vm_fault *vmf)
+{
+	finish_fault_enter(vmf);
+	return 0;
+}
+
+SEC("fexit/finish_fault")
+int BPF_PROG(fx_finish_fault, struct vm_fault *vmf)
+{
+	finish_fault_exit();
+	return 0;
+}
+
+SEC("kprobe/finish_fault")
+int BPF_KPROBE(kp_finish_fault, struct vm_fault *vmf)
+{
+	finish_fault_enter(vmf);
+	return 0;
+}
+
+SEC("kretprobe/finish_fault")
+int BPF_KRETPROBE(kr_finish_fault)
+{
+	finish_fault_exit();
+	return 0;
+}
+
+SEC("fentry/copy_page_range")
+int BPF_PROG(fe_copy_page_range, struct vm_area_struct *dst_vma,
+	     struct vm_area_struct *src_vma)
+{
+	cpr_enter(dst_vma, src_vma);
+	return 0;
+}
+
+SEC("fexit/copy_page_range")
+int BPF_PROG(fx_copy_page_range)
+{
+	cpr_exit();
+	return 0;
+}
+
+SEC("kprobe/copy_page_range")
+int BPF_KPROBE(kp_copy_page_range, struct vm_area_struct *dst_vma,
+	       struct vm_area_struct *src_vma)
+{
+	cpr_enter(dst_vma, src_vma);
+	return 0;
+}
+
+SEC("kretprobe/copy_page_range")
+int BPF_KRETPROBE(kr_copy_page_range)
+{
+	cpr_exit();
+	return 0;
+}
+
+SEC("fentry/copy_huge_pmd")
+int BPF_PROG(fe_copy_huge_pmd, struct mm_struct *dst_mm)
+{
+	huge_pmd_enter(dst_mm);
+	return 0;
+}
+
+SEC("fexit/copy_huge_pmd")
+int BPF_PROG(fx_copy_huge_pmd)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	huge_pmd_exit((int)ret);
+	return 0;
+}
+
+SEC("kprobe/copy_huge_pmd")
+int BPF_KPROBE(kp_copy_huge_pmd, struct mm_struct *dst_mm)
+{
+	huge_pmd_enter(dst_mm);
+	return 0;
+}
+
+SEC("kretprobe/copy_huge_pmd")
+int BPF_KRETPROBE(kr_copy_huge_pmd, int ret)
+{
+	huge_pmd_exit(ret);
+	return 0;
+}
+
+SEC("fentry/exit_mmap")
+int BPF_PROG(fe_exit_mmap, struct mm_struct *mm)
+{
+	on_exit_mmap(mm);
+	return 0;
+}
+
+SEC("kprobe/exit_mmap")
+int BPF_KPROBE(kp_exit_mmap, struct mm_struct *mm)
+{
+	on_exit_mmap(mm);
+	return 0;
+}
+
+SEC("fentry/do_huge_pmd_wp_page")
+int BPF_PROG(fe_huge_wp, struct vm_fault *vmf)
+{
+	huge_wp_enter(vmf);
+	return 0;
+}
+
+SEC("fexit/do_huge_pmd_wp_page")
+int BPF_PROG(fx_huge_wp, struct vm_fault *vmf, vm_fault_t ret)
+{
+	huge_wp_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/do_huge_pmd_wp_page")
+int BPF_KPROBE(kp_huge_wp, struct vm_fault *vmf)
+{
+	huge_wp_enter(vmf);
+	return 0;
+}
+
+SEC("kretprobe/do_huge_pmd_wp_page")
+int BPF_KRETPROBE(kr_huge_wp, vm_fault_t ret)
+{
+	huge_wp_exit(ret);
+	return 0;
+}
+
+SEC("fentry/pmdp_set_access_flags")
+int BPF_PROG(fe_pmd_mkwrite, struct vm_area_struct *vma)
+{
+	pmd_mkwrite(vma);
+	return 0;
+}
+
+SEC("kprobe/pmdp_set_access_flags")
+int BPF_KPROBE(kp_pmd_mkwrite, struct vm_area_struct *vma)
+{
+	pmd_mkwrite(vma);
+	return 0;
+}
+
+SEC("fentry/hugetlb_fault")
+int BPF_PROG(fe_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags)
+{
+	hugetlb_fault_enter(vma, address, flags);
+	return 0;
+}
+
+SEC("fexit/hugetlb_fault")
+int BPF_PROG(fx_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags, vm_fault_t ret)
+{
+	hugetlb_fault_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/hugetlb_fault")
+int BPF_KPROBE(kp_hugetlb_fault, struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long address, unsigned int flags)
+{
+	hugetlb_fault_enter(vma, address, flags);
+	return 0;
+}
+
+SEC("kretprobe/hugetlb_fault")
+int BPF_KRETPROBE(kr_hugetlb_fault, vm_fault_t ret)
+{
+	hugetlb_fault_exit(ret);
+	return 0;
+}
+
+/* Presence only: hugetlb_wp's arguments changed within 6.12.y. */
+SEC("fentry/hugetlb_wp")
+int BPF_PROG(fe_hugetlb_wp)
+{
+	hugetlb_marker(CT_H_HUGETLB_WP);
+	return 0;
+}
+
+SEC("kprobe/hugetlb_wp")
+int BPF_KPROBE(kp_hugetlb_wp)
+{
+	hugetlb_marker(CT_H_HUGETLB_WP);
+	return 0;
+}
+
+SEC("fentry/alloc_huge_page")
+int BPF_PROG(fe_hugetlb_alloc)
+{
+	hugetlb_marker(CT_H_HUGETLB_ALLOC);
+	return 0;
+}
+
+SEC("kprobe/alloc_huge_page")
+int BPF_KPROBE(kp_hugetlb_alloc)
+{
+	hugetlb_marker(CT_H_HUGETLB_ALLOC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
+{
+	on_fork(parent, child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	on_exec(p);
+	return 0;
+}

@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cowtrace's BPF backend in a guest (issue 10):
+#   scripts/vm --kernel 6.1|6.12 [--flavor rt] --insmod -- tools/cowtrace/tests/bpf-vm-tests.sh
+# One "PASS cowtrace-bpf/<name>" or "FAIL cowtrace-bpf/<name>: <why>" line per
+# test; exits non-zero on any failure.
+#
+# First with the module unloaded: the backend choice, each hook's attach
+# method, the selftest's exact counts (fentry and the kprobe fallback) and
+# the error paths.  Then with the module loaded again: the scenario
+# programs under one `cowtrace verify`: each must print its PASS line (the
+# module's counts are exact) and verify must exit 0 (the BPF counts equal
+# them, per process and per counter both call exact).
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+COWTRACE=$PWD/cowtrace
+TESTS=$(cd ../../tests && pwd)
+WORK=$(mktemp -d /tmp/cowtrace-bpf.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+LAYER=cowtrace-bpf
+# shellcheck source=tools/cowtrace/tests/lib.sh
+. tests/lib.sh
+
+case "$(uname -r)" in *-rt-*) rt=1 ;; *) rt=0 ;; esac
+ko=${COWSTAT_KO:-}
+
+# ---- without the module ----
+if ! rmmod cowstat 2>"$WORK/rmmod.err"; then
+	fail module-unload "rmmod cowstat: $(cat "$WORK/rmmod.err")"
+fi
+[ ! -e /sys/kernel/debug/cowstat ] && pass module-unloaded ||
+	fail module-unloaded "/sys/kernel/debug/cowstat still there"
+
+# auto picks BPF when the module is not loaded; the hooks of the core
+# counters attached by fentry, every other one by fentry or kprobe (6.1's
+# trampolines take at most six arguments: copy_huge_pmd and hugetlb_wp
+# have seven), none failed.
+run_cmd "$COWTRACE" status
+if [ "$rc" = 0 ] && grep -q '^backend:  bpf' <<<"$out"; then
+	pass status-auto-bpf
+else
+	fail status-auto-bpf "exit $rc: $(head -3 <<<"$out") $err"
+fi
+want_fentry="do_wp_page finish_mkwrite_fault finish_fault copy_page_range exit_mmap"
+want_fentry="$want_fentry handle_userfault hugetlb_fault"
+case "$(uname -r)" in
+6.1.*) want_fentry="$want_fentry page_add_new_anon_rmap page_move_anon_rmap" ;;
+*) want_fentry="$want_fentry folio_add_new_anon_rmap folio_move_anon_rmap" ;;
+esac
+[ $rt = 1 ] || want_fentry="$want_fentry do_huge_pmd_wp_page"
+bad=""
+for s in $want_fentry; do
+	grep -qE "^  $s +fentry " <<<"$out" || bad="$bad $s"
+done
+for s in sched_process_fork sched_process_exec; do
+	grep -qE "^  $s +tp_btf " <<<"$out" || bad="$bad $s"
+done
+[ $rt = 1 ] || grep -qE '^  copy_huge_pmd +(fentry|kprobe) ' <<<"$out" || bad="$bad copy_huge_pmd"
+grep -qE '^  hugetlb_wp +(fentry|kprobe) ' <<<"$out" || bad="$bad hugetlb_wp"
+grep -qE ' failed\(' <<<"$out" && bad="$bad $(grep ' failed(' <<<"$out")"
+[ -z "$bad" ] && pass hooks-attached || fail hooks-attached "not attached as expected:$bad"
+# Every counter exact (Documentation/bpf-backend.rst); on PREEMPT_RT the
+# fault counters are unavailable (handlers lose events there), fork's exact.
+if [ $rt = 0 ]; then
+	grep -qE '^  unavailable: \(none\)' <<<"$out" && pass counters-all-exact ||
+		fail counters-all-exact "$(grep -A3 '^  unavailable:' <<<"$out" | tr '\n' ' ')"
+else
+	unav=$(sed -n '/^  unavailable:/,/^[a-z]/p' <<<"$out")
+	exact=$(sed -n '/^  exact:/,/^  derived:/p' <<<"$out")
+	if grep -qw wp_faults <<<"$unav" && grep -qw cow_copies_anon <<<"$unav" &&
+	   grep -qw fork_pages_shared <<<"$exact" && ! grep -qw fork_pages_shared <<<"$unav"; then
+		pass counters-rt-fork-exact-faults-unavailable
+	else
+		fail counters-rt-fork-exact-faults-unavailable "$(tr '\n' ' ' <<<"$unav")"
+	fi
+fi
+
+# The selftest: a range group, fork, the child writes, the parent writes;
+# every counter it checks is exact and right (or unavailable, said so).
+selftest() {	# NAME ENV...
+	local name=$1
+	shift
+	run_cmd env "$@" "$COWTRACE" --backend=bpf status --selftest --pages 256 --writes 100
+	local faults='^ *cow_copies_anon +100 +100 +ok'
+	[ $rt = 0 ] || faults='^ *cow_copies_anon .*unavailable'
+	if [ "$rc" = 0 ] && ! grep -q FAIL <<<"$out" && grep -qE "$faults" <<<"$out" &&
+	   grep -qE '^ *fork_pages_shared_anon +256 +256 +ok' <<<"$out"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc: $(tr '\n' ' ' <<<"$out") $err"
+	fi
+}
+selftest selftest-fentry
+selftest selftest-kprobe COWTRACE_BPF_NO_FENTRY=1
+run_cmd env COWTRACE_BPF_NO_FENTRY=1 "$COWTRACE" --backend=bpf status
+grep -qE '^  do_wp_page +kprobe ' <<<"$out" && pass hooks-kprobe-fallback ||
+	fail hooks-kprobe-fallback "$(grep do_wp_page <<<"$out")"
+
+# The report and JSON of a run, from BPF: the child of examples/forkwrite
+# copies every page it writes (4096) plus a few of libc's.
+if gcc -O2 -static -o "$WORK/forkwrite" ../../examples/forkwrite.c 2>"$WORK/cc.err"; then
+	run_cmd "$COWTRACE" --backend=bpf --json -o "$WORK/run.json" -- "$WORK/forkwrite"
+	if [ "$rc" = 0 ] && python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+procs = d["processes"]
+kids = [p for p in procs if p["counters"].get("fork_pages_shared_anon", 0) >= 16384]
+assert len(procs) == 2 and len(kids) == 1, procs
+c = kids[0]["counters"]
+# null on PREEMPT_RT, where the fault counters are unavailable
+assert c["cow_copies_anon"] is None or 4096 <= c["cow_copies_anon"] <= 4110, c
+' <"$WORK/run.json" 2>"$WORK/py.err"; then
+		pass run-json
+	else
+		fail run-json "exit $rc: $(tail -n 1 "$WORK/py.err") $err"
+	fi
+else
+	fail run-json "cannot build examples/forkwrite.c: $(cat "$WORK/cc.err")"
+fi
+
+# Error paths: one line naming the cause.
+check_error err-not-root 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$COWTRACE" --backend=bpf -- true
+if mount -t tmpfs none /sys/kernel/btf; then
+	check_error err-no-btf 1 "needs kernel BTF" "$COWTRACE" --backend=bpf -- true
+	umount /sys/kernel/btf
+else
+	fail err-no-btf "cannot hide /sys/kernel/btf"
+fi
+run_cmd env COWTRACE_BPF_SKIP=copy_page_range "$COWTRACE" --backend=bpf -o "$WORK/skip.txt" -- true
+lines=$(wc -l <"$WORK/err")
+if [ "$rc" = 0 ] && [ "$lines" = 1 ] &&
+   [[ "$err" == "cowtrace: bpf: cannot attach to copy_page_range: "* ]] &&
+   grep -qE 'fork_pages_shared +- .*unavailable' "$WORK/skip.txt"; then
+	pass err-hook-not-attached
+else
+	fail err-hook-not-attached "exit $rc, $lines lines: $err"
+fi
+check_error err-bad-backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
+
+# ---- with the module: verify on every scenario program ----
+if [ -z "$ko" ] || ! insmod "$ko" 2>"$WORK/insmod.err"; then
+	fail module-reload "insmod ${ko:-(COWSTAT_KO unset)}: $(cat "$WORK/insmod.err" 2>/dev/null)"
+	echo "$LAYER: $passed passed, $failed failed"
+	exit 1
+fi
+pass module-reload
+run_cmd "$COWTRACE" status
+grep -q '^backend:  module' <<<"$out" && pass status-auto-module ||
+	fail status-auto-module "$(head -2 <<<"$out")"
+
+# The scenarios under one `cowtrace verify`: their runner (which prepares
+# ext4 and swap) and every process it starts are one process tree, so one
+# BPF load compares every scenario process by process.  d01 reloads the
+# module and t03 reads debugfs whole: neither is a workload to compare.
+# (No process substitution: the guest has no /dev/fd.)
+scen=$(cd "$TESTS/bin" && ls -d s[0-9]* t01-* t02-*)
+if [ -z "$scen" ]; then
+	fail verify "no scenario programs in $TESTS/bin (make -C tests)"
+	echo "$LAYER: $passed passed, $failed failed"
+	exit 1
+fi
+# shellcheck disable=SC2086
+"$COWTRACE" verify -- "$TESTS/run-vm-tests" $scen >"$WORK/verify.out" 2>"$WORK/verify.err"
+vrc=$?
+grep -E '^(PASS|FAIL|SKIP) ' "$WORK/verify.out" >"$WORK/verify.res"
+[ -s "$WORK/verify.res" ] || fail verify "run-vm-tests printed no result: $(tail -n 3 "$WORK/verify.err")"
+# Each scenario's own line: the module's counts exact under verify too.
+while read -r verdict name why; do
+	name=${name%:}
+	name=${name##*/}
+	case "$verdict" in
+	PASS) pass "under-verify/$name" ;;
+	SKIP) echo "SKIP $LAYER/under-verify/$name: $why" ;;
+	FAIL) fail "under-verify/$name" "$why" ;;
+	esac
+done <"$WORK/verify.res"
+summary=$(grep -E '^verify: ' "$WORK/verify.out")
+if [ "$vrc" = 0 ] && [[ "$summary" == *" 0 differences"*AGREE ]]; then
+	pass "verify/scenarios"
+elif [ $rt = 1 ] && [ "$vrc" = 3 ] && [[ "$summary" == *" 0 differences"* ]] &&
+     grep -q '^bpf missed ' "$WORK/verify.out"; then
+	# PREEMPT_RT: preempted handlers make fentry skip invocations; the
+	# fault counters are unavailable there, the exact ones agree, and
+	# verify must (and does) call the BPF counts lower bounds.
+	pass "verify/scenarios"
+	grep '^bpf missed ' "$WORK/verify.out" >&2
+else
+	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
+fi
+# For the log: verify's summary, what differs, the scenarios' timing (the
+# whole table is thousands of lines, slow on the guest's console).
+grep -E 'DIFFERS|missing in|bpf missed|^verify: |^cowtrace verify' "$WORK/verify.out" | head -100 >&2
+grep -E 'took' "$WORK/verify.err" >&2
+echo "$LAYER: $passed passed, $failed failed"
+[ "$failed" = 0 ]
