@@ -627,7 +627,12 @@ static __always_inline void uffd(struct vm_fault *vmf, __u64 reason)
 		return;
 	}
 	if (f && f->kind == CT_FAULT_HUGETLB) {
-		f->huge.uffd++;
+		/*
+		 * hugetlb_fault also gets here for MISSING and MINOR userfaults
+		 * of a page that is not there yet: no uffd-wp (as the module).
+		 */
+		if (reason & CT_VM_UFFD_WP)
+			f->huge.uffd++;
 		return;
 	}
 	if (!(reason & CT_VM_UFFD_WP))
