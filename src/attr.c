@@ -104,14 +104,17 @@ struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
 	return cowstat_rec_get(&cowstat_state, mm, birth, id, inherit);
 }
 
-void cowstat_charge_fault(struct mm_struct *mm, unsigned long address,
-			  struct cowstat_incs *incs)
+/* Charges @incs for a fault on @mm at @address; returns the record. */
+struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
+					 unsigned long address,
+					 struct cowstat_incs *incs)
 {
 	struct cowstat_event ev = {
 		.has_addr = true,
 		.start = address,
 		.end = address + 1,
 	};
+	struct cowstat_rec *rec = cowstat_rec_of_mm(mm);
 
 	if (current->mm != mm || (current->flags & PF_KTHREAD)) {
 		ev.remote = true;
@@ -119,5 +122,28 @@ void cowstat_charge_fault(struct mm_struct *mm, unsigned long address,
 		cowstat_incs_add(incs, COWSTAT_remote_events, 1);
 	}
 	ev.incs = *incs;
-	cowstat_account(&cowstat_state, cowstat_rec_of_mm(mm), &ev);
+	cowstat_account(&cowstat_state, rec, &ev);
+	return rec;
+}
+
+/*
+ * The outcome of a write fault whose wp_faults (and remote_events) were
+ * charged at its entry to @rec: the same event, told later.  The record
+ * cannot have retired in between (the faulting mm is alive); a record
+ * keyed by another mm is looked up again.
+ */
+void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
+			    const struct cowstat_incs *incs)
+{
+	struct cowstat_event ev = {
+		.has_addr = true,
+		.start = p->address,
+		.end = p->address + 1,
+		.incs = *incs,
+	};
+	struct cowstat_rec *rec = p->rec;
+
+	if (!rec || READ_ONCE(rec->key) != p->mm)
+		rec = cowstat_rec_of_mm(p->mm);
+	cowstat_account(&cowstat_state, rec, &ev);
 }

@@ -43,6 +43,7 @@ enum cowstat_probe_id {
 	COWSTAT_P_HUGETLB_WP,
 	COWSTAT_P_HUGETLB_INSTALL,
 	COWSTAT_P_HUGETLB_ALLOC,
+	COWSTAT_P_TASK_FREE,
 	COWSTAT_NR_PROBES
 };
 
@@ -132,8 +133,11 @@ static inline bool cowstat_on(void)
  */
 DECLARE_STATIC_KEY_FALSE(cowstat_timing);
 
+/* do_wp_page is followed to its return (module parameter wp_return). */
+extern bool cowstat_wp_return;
+
 int cowstat_probes_register(const char *rename, const char *skip,
-			    const char *use_kprobe);
+			    const char *use_kprobe, bool wp_return);
 void cowstat_probes_start(void);
 void cowstat_probes_unregister(void);
 bool cowstat_probe_ok(enum cowstat_probe_id id);
@@ -159,12 +163,49 @@ enum cowstat_tct_kind {
 	COWSTAT_TCT_KINDS
 };
 
+/**
+ * struct cowstat_wp_pending - a do_wp_page whose outcome a marker will tell
+ * @rec:     the record its wp_faults was charged to (NULL: none)
+ * @mm:      the mm of the fault; NULL when nothing is pending
+ * @address: the faulting address, page aligned
+ * @kind:    enum cowstat_page_kind of the PTE at entry
+ * @unshare: FAULT_FLAG_UNSHARE
+ * @uffd:    a uffd-wp trap, already counted: handle_userfault follows
+ *
+ * With wp_return=0 (the default) do_wp_page has an entry hook only.  Its
+ * outcome is charged at entry where the state under the page table lock
+ * decides it, else by the marker that proves it (an install is a copy, a
+ * move a reuse, finish_mkwrite_fault returning 0 a shared write).  A call
+ * that ends otherwise (a lost race, an error, a retry) leaves its pending
+ * entry behind: the task's next do_wp_page overwrites it, and the task's
+ * end (__put_task_struct) frees its slot.
+ */
+struct cowstat_wp_pending {
+	struct cowstat_rec *rec;
+	struct mm_struct *mm;
+	unsigned long address;
+	u8 kind;
+	bool unshare;
+	bool uffd;
+};
+
+/* One task's slot: its open contexts and its pending write fault. */
+struct cowstat_tct_slot {
+	const void *key;
+	void *ctx[COWSTAT_TCT_KINDS];
+	struct cowstat_wp_pending wp;
+};
+
 int cowstat_tct_init(unsigned int slots);
 void cowstat_tct_exit(void);
 bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
 			   void *ctx);
 void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind);
 void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind);
+struct cowstat_tct_slot *cowstat_tct_mine(void);
+struct cowstat_wp_pending *cowstat_tct_wp_open(void);
+void cowstat_tct_wp_close(struct cowstat_tct_slot *s);
+void cowstat_tct_forget(const void *key);
 
 static inline bool cowstat_tct_enter(enum cowstat_tct_kind kind, void *ctx)
 {
@@ -254,8 +295,11 @@ struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
 				      const struct cowstat_ident *id,
 				      const struct cowstat_rec *inherit,
 				      u64 gen0);
-void cowstat_charge_fault(struct mm_struct *mm, unsigned long address,
-			  struct cowstat_incs *incs);
+struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
+					 unsigned long address,
+					 struct cowstat_incs *incs);
+void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
+			    const struct cowstat_incs *incs);
 u64 cowstat_gen_now(void);
 
 /* The vm_fault_t a fault handler returned (in a kretprobe handler). */
@@ -303,7 +347,9 @@ int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
 int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cowstat_exec_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cowstat_exit_mmap_pre(struct kprobe *p, struct pt_regs *regs);
+int cowstat_task_free_pre(struct kprobe *p, struct pt_regs *regs);
 
+int cowstat_do_wp_page_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs);
 int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
@@ -347,6 +393,8 @@ static __always_inline struct pt_regs *cowstat_fregs(struct ftrace_regs *fregs)
 			  struct ftrace_ops *op, struct ftrace_regs *fregs)
 
 COWSTAT_FENTRY_DECL(cowstat_exit_mmap);
+COWSTAT_FENTRY_DECL(cowstat_task_free);
+COWSTAT_FENTRY_DECL(cowstat_do_wp_page);
 COWSTAT_FENTRY_DECL(cowstat_install);
 COWSTAT_FENTRY_DECL(cowstat_move);
 COWSTAT_FENTRY_DECL(cowstat_uffd);

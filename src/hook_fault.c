@@ -2,11 +2,17 @@
 /*
  * Write faults at PTE level.
  *
- * do_wp_page (kretprobe) is the outer context: its entry records what the
- * PTE mapped and the fault flags, its return commits the one outcome.  In
- * between, nested markers correlated through the task-context table say
- * what happened, which works whether or not wp_page_copy is a function of
- * its own (it is inlined into do_wp_page on 6.12):
+ * do_wp_page is the outer context.  Its entry records what the PTE mapped
+ * and the fault flags; nested markers correlated through the task-context
+ * table say what happened, which works whether or not wp_page_copy is a
+ * function of its own (it is inlined into do_wp_page on 6.12).  By default
+ * (wp_return=0) do_wp_page has an entry hook only: the entry charges
+ * wp_faults, and the outcome where the entry state decides it; otherwise
+ * the marker that proves the outcome charges it, and a call that lost a
+ * race, failed or is to be retried charges nothing more (so wp_races,
+ * wp_errors and wp_retries are unavailable).  With wp_return=1 do_wp_page
+ * is a kretprobe whose return commits the one outcome, failures included.
+ * The markers:
  *   anon install (page_/folio_add_new_anon_rmap)  a copy was installed
  *   move (page_/folio_move_anon_rmap)              reuse after sharing ended
  *   finish_mkwrite_fault (kretprobe) returning 0   shared write through
@@ -32,6 +38,104 @@
 
 #include "compat.h"
 #include "glue.h"
+
+/* A uffd-wp trap: handle_userfault() follows at once (6.7+: unless async). */
+static __always_inline bool cowstat_uffd_trap(struct vm_area_struct *vma,
+					      pte_t pte)
+{
+	if (!userfaultfd_pte_wp(vma, pte))
+		return false;
+#ifdef COWSTAT_HAVE_UFFD_WP_ASYNC
+	/*
+	 * Async mode clears the bit and goes on as if it was not set (as
+	 * userfaultfd_wp_async(), which is not exported, tells).
+	 */
+	if (vma->vm_userfaultfd_ctx.ctx &&
+	    (vma->vm_userfaultfd_ctx.ctx->features & UFFD_FEATURE_WP_ASYNC))
+		return false;
+#endif
+	return true;
+}
+
+/* do_wp_page(vmf) on an entry hook alone (wp_return=0). */
+static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct cowstat_wp_fault wp = { };
+	struct cowstat_incs incs = { };
+	struct cowstat_wp_pending *p;
+	struct cowstat_rec *rec;
+
+	/* Entered with the page table lock held: the page is stable. */
+	wp.unshare = vmf->flags & FAULT_FLAG_UNSHARE;
+	wp.kind = cowstat_pte_kind(vmf->orig_pte, &wp.exclusive);
+	if (!wp.unshare && cowstat_uffd_trap(vma, vmf->orig_pte)) {
+		wp.uffd = 1;
+	} else {
+		wp.unshare_noop = wp.unshare && cowstat_unshare_noop(wp.kind);
+		wp.shared = cowstat_wp_shared(vma);
+		wp.has_mkwrite = cowstat_has_mkwrite(vma, wp.kind);
+		if (cowstat_wp_decided(&wp)) {
+			wp.ret = COWSTAT_RET_OK;
+			cowstat_classify_wp(&wp, &incs);
+			cowstat_charge_fault(vma->vm_mm, vmf->address, &incs);
+			return;
+		}
+	}
+	/* wp_faults now, the outcome when its marker proves it. */
+	if (wp.uffd)
+		cowstat_incs_add(&incs, COWSTAT_uffd_wp, 1);
+	cowstat_incs_add(&incs, COWSTAT_wp_faults, 1);
+	rec = cowstat_charge_fault(vma->vm_mm, vmf->address, &incs);
+	p = cowstat_tct_wp_open();
+	if (!p)
+		return;
+	p->rec = rec;
+	p->address = vmf->address & PAGE_MASK;
+	p->kind = wp.kind;
+	p->unshare = wp.unshare;
+	p->uffd = wp.uffd;
+	p->mm = vma->vm_mm;
+}
+
+int cowstat_do_wp_page_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if (!cowstat_on())
+		return 0;
+	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
+	cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+NOKPROBE_SYMBOL(cowstat_do_wp_page_pre);
+
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
+{
+	if (!cowstat_on())
+		return;
+	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
+	cowstat_wp_enter((void *)regs_get_kernel_argument(cowstat_fregs(fregs),
+							   0));
+}
+#endif
+
+/*
+ * The marker's outcome of current's pending do_wp_page on @mm, if any:
+ * @wp carries the marker's count; the entry state comes from the pending.
+ */
+static __always_inline void cowstat_wp_tell(struct cowstat_tct_slot *s,
+					    struct cowstat_wp_fault *wp)
+{
+	struct cowstat_incs incs = { };
+
+	wp->kind = s->wp.kind;
+	wp->unshare = s->wp.unshare;
+	wp->ret = COWSTAT_RET_OK;
+	cowstat_classify_wp_outcome(wp, &incs);
+	cowstat_charge_outcome(&s->wp, &incs);
+	cowstat_tct_wp_close(s);
+}
 
 int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
@@ -169,6 +273,15 @@ static __always_inline void cowstat_install(struct vm_area_struct *vma,
 	case COWSTAT_SITE_NONE:
 		return;
 	case COWSTAT_SITE_WP:
+		if (!cowstat_wp_return) {
+			struct cowstat_tct_slot *s = cowstat_tct_mine();
+			struct cowstat_wp_fault wp = { .installs = 1 };
+
+			if (s && s->wp.mm == vma->vm_mm &&
+			    s->wp.address == (addr & PAGE_MASK) && !s->wp.uffd)
+				cowstat_wp_tell(s, &wp);
+			return;
+		}
 		f = cowstat_fault_ctx(vma->vm_mm);
 		if (f && f->kind == COWSTAT_FAULT_WP)
 			f->wp.installs++;
@@ -212,24 +325,38 @@ int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(cowstat_install_pre);
 
-/* page_move_anon_rmap(page, vma) / folio_move_anon_rmap(folio, vma) */
-int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
+/*
+ * page_move_anon_rmap(page, vma) / folio_move_anon_rmap(folio, vma),
+ * returning to @ra.
+ */
+static __always_inline void cowstat_move(struct vm_area_struct *vma,
+					 unsigned long ra)
 {
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
+	struct cowstat_tct_slot *s = cowstat_tct_mine();
 	struct cowstat_fault_ctx *f;
 
-	if (!cowstat_on())
-		return 0;
-	cowstat_hit(COWSTAT_P_MOVE);
 	/*
 	 * No write fault of ours around it: UFFDIO_MOVE (6.8+) moves pages
 	 * this way, and a fault whose outer hook ran before cowstat was live
 	 * or found the task-context table full (counted in tct_full) ends
 	 * here too.  None of them is a COW event.
 	 */
-	f = cowstat_fault_ctx(vma->vm_mm);
-	if (!f)
-		return 0;
+	if (!s)
+		return;
+	f = s->ctx[COWSTAT_TCT_FAULT];
+	if (!f || f->mm != vma->vm_mm) {
+		struct cowstat_wp_fault wp = { .moves = 1 };
+
+		/*
+		 * A pending do_wp_page is told by a move from do_wp_page
+		 * itself (or wp_can_reuse_anon_folio), never by a
+		 * UFFDIO_MOVE the same task makes after a lost race.
+		 */
+		if (!cowstat_wp_return && s->wp.mm == vma->vm_mm &&
+		    !s->wp.uffd && cowstat_site_of(ra) == COWSTAT_SITE_WP)
+			cowstat_wp_tell(s, &wp);
+		return;
+	}
 	switch (f->kind) {
 	case COWSTAT_FAULT_WP:
 		f->wp.moves++;
@@ -242,6 +369,26 @@ int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
 			f->huge.moves++;
 		break;
 	}
+}
+
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_move)
+{
+	if (!cowstat_on())
+		return;
+	cowstat_hit(COWSTAT_P_MOVE);
+	cowstat_move((void *)regs_get_kernel_argument(cowstat_fregs(fregs), 1),
+		     parent_ip);
+}
+#endif
+
+int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!cowstat_on())
+		return 0;
+	cowstat_hit(COWSTAT_P_MOVE);
+	cowstat_move((void *)regs_get_kernel_argument(regs, 1),
+		     regs_get_kernel_stack_nth(regs, 0));
 	return 0;
 }
 
@@ -256,6 +403,26 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!cowstat_on())
 		return 0;
 	cowstat_hit(COWSTAT_P_MKWRITE);
+	if (!cowstat_wp_return) {
+		struct cowstat_tct_slot *s = cowstat_tct_mine();
+		struct cowstat_wp_fault wp = {
+			.shared = true,
+			.has_mkwrite = true,
+			.mkwrite_ok = 1,
+		};
+
+		if (!s || !s->wp.mm || s->wp.uffd) {
+			cowstat_health_inc(&cowstat_state,
+					   COWSTAT_H_events_uncorrelated);
+			return 0;
+		}
+		/* NOPAGE: a lost race, left untold like every failure. */
+		if (ret)
+			cowstat_tct_wp_close(s);
+		else
+			cowstat_wp_tell(s, &wp);
+		return 0;
+	}
 	if (!f || f->kind != COWSTAT_FAULT_WP) {
 		cowstat_health_inc(&cowstat_state,
 				   COWSTAT_H_events_uncorrelated);
@@ -285,6 +452,16 @@ int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!cowstat_on())
 		return 0;
 	cowstat_hit(COWSTAT_P_UFFD);
+	if (!cowstat_wp_return && !f) {
+		struct cowstat_tct_slot *s = cowstat_tct_mine();
+
+		/* The trap do_wp_page's entry counted already. */
+		if (s && s->wp.uffd && s->wp.mm == vmf->vma->vm_mm &&
+		    s->wp.address == (vmf->address & PAGE_MASK)) {
+			cowstat_tct_wp_close(s);
+			return 0;
+		}
+	}
 	if (f && f->kind == COWSTAT_FAULT_WP) {
 		f->wp.uffd++;
 		return 0;

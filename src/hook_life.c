@@ -10,6 +10,10 @@
  *   its record is bound to the task and keeps the track groups of the
  *   image it replaced (read at entry: the old mm is gone by the return).
  * Fork children are bound at copy_process return (hook_fork.c).
+ * __put_task_struct (entry only): a task is freed; its task-context slot
+ *   goes (a write fault that lost a race leaves a pending entry behind,
+ *   see struct cowstat_wp_pending), before its address can name another
+ *   task.
  */
 
 #include <linux/binfmts.h>
@@ -32,6 +36,17 @@ int cowstat_exit_mmap_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(cowstat_exit_mmap_pre);
+
+int cowstat_task_free_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!cowstat_on())
+		return 0;
+	cowstat_hit(COWSTAT_P_TASK_FREE);
+	cowstat_tct_forget((void *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+NOKPROBE_SYMBOL(cowstat_task_free_pre);
 
 int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {

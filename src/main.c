@@ -38,6 +38,10 @@ static char *use_kprobe;
 module_param(use_kprobe, charp, 0400);
 MODULE_PARM_DESC(use_kprobe, "Comma-separated entry hooks to build on a kprobe instead of a raw ftrace_ops, or \"all\"");
 
+static bool wp_return;
+module_param(wp_return, bool, 0400);
+MODULE_PARM_DESC(wp_return, "Follow do_wp_page to its return (a kretprobe): exact wp_races, wp_errors, wp_retries and write-fault latency, at several hundred instructions more per write fault");
+
 struct cowstat cowstat_state;
 bool cowstat_records_enabled;
 
@@ -59,11 +63,24 @@ static int __init cowstat_module_init(void)
 
 	/* Enabled by the registry once exit_mmap is hooked. */
 	cowstat_records_enabled = false;
-	ret = cowstat_probes_register(rename, skip_symbol, use_kprobe);
+	ret = cowstat_probes_register(rename, skip_symbol, use_kprobe,
+				      wp_return);
 	if (ret)
 		goto out_tct;
 	/* debugfs prints "-" for these, never a 0 that means "unknown". */
 	cowstat_probes_unavailable(cowstat_state.unavailable);
+	if (!wp_return) {
+		static const enum cowstat_hist_id wp[] = {
+			COWSTAT_HIST_WP_COPY, COWSTAT_HIST_WP_REUSE,
+			COWSTAT_HIST_WP_SHARED, COWSTAT_HIST_WP_OTHER,
+		};
+		unsigned int i;
+
+		/* A latency needs the return: with wp_return=1 only. */
+		for (i = 0; i < ARRAY_SIZE(wp); i++)
+			cowstat_state.hist_unavailable[wp[i]] =
+				"do_wp_page:wp_return=0";
+	}
 	if (!cowstat_records_enabled)
 		pr_warn("exit_mmap not hooked: per-process records disabled, totals only\n");
 	if (strict && !cowstat_strict_ok()) {

@@ -27,6 +27,7 @@
 DEFINE_PER_CPU(struct cowstat_hit_counts, cowstat_hits);
 DEFINE_STATIC_KEY_FALSE(cowstat_live);
 DEFINE_STATIC_KEY_FALSE(cowstat_timing);
+bool cowstat_wp_return __read_mostly;
 
 static unsigned long cowstat_hits_sum(enum cowstat_probe_id id)
 {
@@ -45,6 +46,7 @@ static unsigned long cowstat_hits_sum(enum cowstat_probe_id id)
  * without its markers.
  */
 static const enum cowstat_probe_id cowstat_order[COWSTAT_NR_PROBES] = {
+	COWSTAT_P_TASK_FREE,
 	COWSTAT_P_EXIT_MMAP,
 	COWSTAT_P_INSTALL,
 	COWSTAT_P_MOVE,
@@ -95,9 +97,14 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 		cowstat_exec_entry, cowstat_exec_ret,
 		struct cowstat_exec_ctx, COWSTAT_MAXACTIVE),
 	[COWSTAT_P_EXIT_MMAP] = KPROBE("exit_mmap", cowstat_exit_mmap),
-	[COWSTAT_P_DO_WP_PAGE] = KRETPROBE("do_wp_page",
-		cowstat_do_wp_page_entry, cowstat_do_wp_page_ret,
-		struct cowstat_fault_ctx, COWSTAT_MAXACTIVE_FAULT),
+	/* An entry hook, or a kretprobe with wp_return=1. */
+	[COWSTAT_P_DO_WP_PAGE] = {
+		.symbol = "do_wp_page", .pre = cowstat_do_wp_page_pre,
+		FENTRY(cowstat_do_wp_page),
+		.entry = cowstat_do_wp_page_entry,
+		.ret = cowstat_do_wp_page_ret,
+		.data_size = sizeof(struct cowstat_fault_ctx),
+		.maxactive = COWSTAT_MAXACTIVE_FAULT },
 	[COWSTAT_P_INSTALL] = KPROBE(COWSTAT_SYM_INSTALL, cowstat_install),
 	[COWSTAT_P_MOVE] = KPROBE(COWSTAT_SYM_MOVE, cowstat_move),
 	[COWSTAT_P_MKWRITE] = KRETPROBE("finish_mkwrite_fault",
@@ -116,6 +123,7 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 		cowstat_hugetlb_install),
 	[COWSTAT_P_HUGETLB_ALLOC] = KPROBE(COWSTAT_SYM_HUGETLB_ALLOC,
 		cowstat_hugetlb_alloc),
+	[COWSTAT_P_TASK_FREE] = KPROBE("__put_task_struct", cowstat_task_free),
 };
 
 #if COWSTAT_HAVE_FENTRY
@@ -123,11 +131,6 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 notrace COWSTAT_FENTRY_DECL(cowstat_exit_mmap)
 {
 	cowstat_exit_mmap_pre(NULL, cowstat_fregs(fregs));
-}
-
-notrace COWSTAT_FENTRY_DECL(cowstat_move)
-{
-	cowstat_move_pre(NULL, cowstat_fregs(fregs));
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_uffd)
@@ -153,6 +156,11 @@ notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_install)
 notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_alloc)
 {
 	cowstat_hugetlb_alloc_pre(NULL, cowstat_fregs(fregs));
+}
+
+notrace COWSTAT_FENTRY_DECL(cowstat_task_free)
+{
+	cowstat_task_free_pre(NULL, cowstat_fregs(fregs));
 }
 #endif
 
@@ -199,10 +207,12 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
  * struct cowstat_need - what a counter needs
  * @probes:  bitmap of enum cowstat_probe_id
  * @derived: computed from deltas or from the absence of a marker
+ * @wp_ret:  do_wp_page's return value (wp_return=1)
  */
 struct cowstat_need {
 	u32 probes;
 	bool derived;
+	bool wp_ret;
 };
 
 static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
@@ -241,9 +251,9 @@ static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
 	[COWSTAT_hugetlb_copies] = { HTLB_ALL },
 	[COWSTAT_hugetlb_reuses] = { HTLB_ALL, true },
 	[COWSTAT_uffd_wp] = { WP | P(UFFD) | P(HUGETLB_FAULT) },
-	[COWSTAT_wp_races] = { WP_ALL | THP_ALL | HTLB_ALL, true },
-	[COWSTAT_wp_errors] = { OUTERS },
-	[COWSTAT_wp_retries] = { OUTERS },
+	[COWSTAT_wp_races] = { WP_ALL | THP_ALL | HTLB_ALL, true, true },
+	[COWSTAT_wp_errors] = { OUTERS, false, true },
+	[COWSTAT_wp_retries] = { OUTERS, false, true },
 	[COWSTAT_remote_events] = { OUTERS | P(INSTALL) },
 };
 
@@ -322,6 +332,11 @@ static enum cowstat_cap_state cowstat_counter_cap(enum cowstat_counter c,
 		    cowstat_probes[i].registered || !cowstat_probe_built(i))
 			continue;
 		cowstat_probe_reason(&cowstat_probes[i], reason, len);
+		return COWSTAT_CAP_UNAVAILABLE;
+	}
+	/* A do_wp_page that failed is told by its return value alone. */
+	if (cowstat_needs[c].wp_ret && !cowstat_wp_return) {
+		strscpy(reason, "do_wp_page:wp_return=0", len);
 		return COWSTAT_CAP_UNAVAILABLE;
 	}
 	return cowstat_needs[c].derived ? COWSTAT_CAP_DERIVED :
@@ -501,7 +516,7 @@ static void cowstat_fops_unregister(struct cowstat_probe *p)
 static int cowstat_probe_register(struct cowstat_probe *p, const char *name,
 				  bool want_kprobe)
 {
-	if (p->fentry && !want_kprobe) {
+	if (p->fentry && !p->is_ret && !want_kprobe) {
 		p->mech = COWSTAT_MECH_FTRACE;
 		if (!cowstat_fops_register(p, name))
 			return 0;
@@ -523,13 +538,15 @@ static int cowstat_probe_register(struct cowstat_probe *p, const char *name,
 }
 
 int cowstat_probes_register(const char *rename, const char *skip,
-			    const char *use_kprobe)
+			    const char *use_kprobe, bool wp_return)
 {
 	bool all_kprobes = use_kprobe && !strcmp(use_kprobe, "all");
 	bool kprobe;
 	unsigned int k, i, ok = 0, unbuilt = 0;
 
 	BUILD_BUG_ON(ARRAY_SIZE(cowstat_order) != COWSTAT_NR_PROBES);
+	cowstat_wp_return = wp_return;
+	cowstat_probes[COWSTAT_P_DO_WP_PAGE].is_ret = wp_return;
 	for (k = 0; k < COWSTAT_NR_PROBES; k++) {
 		struct cowstat_probe *p;
 

@@ -3,7 +3,9 @@
  * Task-context table: which outer invocation (copy_process,
  * copy_page_range, a write-protect fault) a task is inside right now, so
  * that a nested marker probe (an anon install, a move, a reuse) can be
- * charged to it.  Per-CPU state would be wrong: the task may sleep and
+ * charged to it; and, with wp_return=0, the do_wp_page of the task whose
+ * outcome a marker is still to tell (struct cowstat_wp_pending).
+ * Per-CPU state would be wrong: the task may sleep and
  * migrate between the outer entry and the nested hit.
  *
  * A fixed array of slots, found by hashing the task pointer and probing a
@@ -22,11 +24,6 @@
 #include "glue.h"
 
 #define COWSTAT_TCT_WINDOW 8
-
-struct cowstat_tct_slot {
-	const void *key;
-	void *ctx[COWSTAT_TCT_KINDS];
-};
 
 static struct cowstat_tct_slot *cowstat_tct;
 static unsigned int cowstat_tct_bits;
@@ -105,6 +102,80 @@ void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
 	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
 		if (s->ctx[k])
 			return;
+	if (s->wp.mm)
+		return;
 	/* Contexts are cleared before another task may claim the slot. */
+	smp_store_release(&s->key, NULL);
+}
+
+/* current's slot, or NULL when it has none. */
+struct cowstat_tct_slot *cowstat_tct_mine(void)
+{
+	return cowstat_tct_own(current);
+}
+
+/*
+ * current's pending write fault, in its slot (claimed now if it has none):
+ * one pass over the window finds the task's own slot or the first free one.
+ * NULL when the window is full (counted in tct_full).
+ */
+struct cowstat_wp_pending *cowstat_tct_wp_open(void)
+{
+	const void *key = current;
+	unsigned long h = hash_ptr((void *)key, cowstat_tct_bits);
+	struct cowstat_tct_slot *s, *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
+		const void *k;
+
+		s = cowstat_tct_at(h, i);
+		k = READ_ONCE(s->key);
+		if (k == key)
+			return &s->wp;
+		if (!k && !free)
+			free = s;
+	}
+	if (free && !cmpxchg(&free->key, NULL, key))
+		return &free->wp;
+	/* Lost the free slot to another task: look at the window again. */
+	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
+		s = cowstat_tct_at(h, i);
+		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key))
+			return &s->wp;
+	}
+	atomic64_inc(&cowstat_state.health[COWSTAT_H_tct_full]);
+	return NULL;
+}
+
+/* The pending write fault in @s (current's) is told: free the slot if empty. */
+void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
+{
+	unsigned int k;
+
+	s->wp.mm = NULL;
+	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
+		if (s->ctx[k])
+			return;
+	/* The slot is empty before another task may claim it. */
+	smp_store_release(&s->key, NULL);
+}
+
+/*
+ * @key's task is being freed: whatever its slot still holds (a write fault
+ * that lost a race or failed, a context whose return hook never ran) can
+ * never be told, and its address may come back as another task.
+ */
+void cowstat_tct_forget(const void *key)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+	unsigned int k;
+
+	if (!s)
+		return;
+	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
+		s->ctx[k] = NULL;
+	s->wp.mm = NULL;
+	/* The slot is empty before another task may claim it. */
 	smp_store_release(&s->key, NULL);
 }

@@ -292,6 +292,10 @@ cowstat_unshare_kept(struct cowstat_incs *out)
 	return COWSTAT_OUT_UNSHARE_KEPT;
 }
 
+static inline enum cowstat_outcome
+cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
+			    struct cowstat_incs *out);
+
 /**
  * cowstat_classify_wp() - counters of one do_wp_page invocation
  * @f:   what the probes saw
@@ -302,6 +306,47 @@ cowstat_unshare_kept(struct cowstat_incs *out)
 static inline enum cowstat_outcome
 cowstat_classify_wp(const struct cowstat_wp_fault *f, struct cowstat_incs *out)
 {
+	cowstat_incs_add(out, COWSTAT_wp_faults, 1);
+	return cowstat_classify_wp_outcome(f, out);
+}
+
+/**
+ * cowstat_wp_decided() - is a do_wp_page's outcome fixed at its entry?
+ * @f: the entry state (no marker seen yet)
+ *
+ * True where do_wp_page acts under the page table lock it is entered with
+ * and cannot fail: the reuse of an exclusive anonymous page in a private
+ * mapping (or keeping it, for an unshare), an unshare of a page that needs
+ * nothing (6.1), and the write to a shared mapping without a mkwrite
+ * handler (wp_page_reuse; fault_dirty_shared_page returns no error).  A
+ * uffd-wp trap is decided too, but is told apart before (it needs the
+ * PTE).  cowstat_classify_wp() with @f->ret %COWSTAT_RET_OK gives the
+ * outcome.
+ * Return: whether the entry state decides the outcome.
+ */
+static inline bool cowstat_wp_decided(const struct cowstat_wp_fault *f)
+{
+	if (f->shared)
+		return !f->has_mkwrite;
+	if (f->kind == COWSTAT_PAGE_ANON && f->exclusive)
+		return true;
+	return f->unshare && f->unshare_noop;
+}
+
+/**
+ * cowstat_classify_wp_outcome() - the outcome alone, without wp_faults
+ * @f:   what the probes saw
+ * @out: increments to add to
+ *
+ * With wp_return=0 the entry hook counts wp_faults and a marker tells the
+ * outcome later: @f then holds the entry state, the one marker seen and
+ * @f->ret %COWSTAT_RET_OK (a marker proves the call did not fail).
+ * Return: the outcome.
+ */
+static inline enum cowstat_outcome
+cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
+			    struct cowstat_incs *out)
+{
 	static const enum cowstat_counter cowstat_copy_counter[] = {
 		[COWSTAT_PAGE_ANON] = COWSTAT_cow_copies_anon,
 		[COWSTAT_PAGE_ZERO] = COWSTAT_cow_copies_zero,
@@ -310,8 +355,6 @@ cowstat_classify_wp(const struct cowstat_wp_fault *f, struct cowstat_incs *out)
 		[COWSTAT_PAGE_PFN] = COWSTAT_cow_copies_pfn,
 	};
 	enum cowstat_outcome o;
-
-	cowstat_incs_add(out, COWSTAT_wp_faults, 1);
 
 	/* handle_userfault() may return RETRY: it is still a uffd trap. */
 	if (f->uffd) {

@@ -332,6 +332,7 @@ struct cowstat {
 	atomic64_t health[COWSTAT_NR_HEALTH];
 	atomic64_t fork_ns;
 	DECLARE_BITMAP(unavailable, COWSTAT_NR_COUNTERS);
+	const char *hist_unavailable[COWSTAT_NR_HISTS];
 };
 
 /**

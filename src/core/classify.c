@@ -54,6 +54,7 @@ enum cowstat_caller cowstat_classify_caller(const char *sym)
 static const char *const cowstat_wp_sites[] = {
 	"wp_page_copy",		/* a function of its own on 6.1 */
 	"do_wp_page",		/* 6.12 inlines wp_page_copy */
+	"wp_can_reuse_anon_folio", /* 6.8+: its move marks a reuse */
 };
 
 static const char *const cowstat_fork_sites[] = {

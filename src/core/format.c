@@ -277,6 +277,12 @@ void cowstat_show_latency(struct seq_file *m, struct cowstat *cs)
 	unsigned int h, b;
 
 	for (h = 0; h < COWSTAT_NR_HISTS; h++) {
+		/* Not timed here (the reason in brackets): no buckets. */
+		if (cs->hist_unavailable[h]) {
+			seq_printf(m, "hist %s unavailable(%s)\n",
+				   cowstat_hist_name(h), cs->hist_unavailable[h]);
+			continue;
+		}
 		seq_printf(m, "hist %s\n", cowstat_hist_name(h));
 		for (b = 0; b < COWSTAT_HIST_BUCKETS; b++) {
 			u64 n = atomic64_read(&cs->hist[h].bucket[b]);

@@ -5,7 +5,7 @@
  *
  * Two unpinned stress processes fork, COW-break, reuse and first-touch
  * without pause on both vCPUs while this test unloads and reloads the
- * module (COWSTAT_KO, exported by the test VM) eight times.  A use of
+ * module (COWSTAT_KO, exported by the test VM) seven times.  A use of
  * freed memory or a handler running after its module text is gone shows
  * on the console, which fails the VM run.  Then, with the stress still
  * running:
@@ -17,6 +17,10 @@
  *  - a deterministic fork + COW workload on a region of its own gives its
  *    exact counts (child: K copies; parent, after the child exited: N
  *    moved reuses), with wp_races 0.
+ *
+ * The reloads alternate between do_wp_page on an entry hook (the default)
+ * and on a kretprobe (wp_return=1), and both checks run in each: with the
+ * entry hook alone wp_races must read "-" (unavailable), never 0.
  *
  * Ends with the module loaded without parameters, as the VM loaded it
  * (tests/run-vm-tests runs d* last).
@@ -32,7 +36,7 @@
 #define RSIZE (N_PAGES * PAGE)
 #define STATS "/sys/kernel/debug/cowstat/stats"
 #define STRESS_PAGES 64
-#define RELOADS 8
+#define RELOADS 6
 
 static const char *ko;
 
@@ -95,10 +99,12 @@ static long long stat_of(const char *text, const char *name)
 		p = text - 1;
 	if (!p)
 		cs_die("no %s in " STATS, name);
-	return atoll(p + strlen(key));
+	p += strlen(key);
+	/* "-" is unavailable: never to be read as 0 */
+	return *p == '-' ? CS_UNAVAILABLE : atoll(p);
 }
 
-int main(void)
+static void checks(const char *mode, int wp_return)
 {
 	const struct cs_exp e[] = {
 		{ "forks", 1 }, { "fork_vmas_copied", 1 },
@@ -107,11 +113,46 @@ int main(void)
 		{ "cow_copies_anon", K_PAGES },
 		{ "cow_reuses_moved", N_PAGES }, { NULL } };
 	static char stats[16 << 10];
-	pid_t st[2];
+	long long races_want = wp_return ? 0 : CS_UNAVAILABLE;
+	char label[128];
 	struct cs_group g;
-	unsigned int i;
 	char *r;
 	pid_t pid;
+
+	/* Loaded mid-stress: nothing half-seen. */
+	cs_module_reloaded();
+	usleep(200000);
+	if (cs_read_file(STATS, stats, sizeof(stats)))
+		cs_die("read " STATS);
+	snprintf(label, sizeof(label), "%s: wp_races right after a load under stress", mode);
+	CS_EQ(label, races_want, stat_of(stats, "wp_races"));
+	snprintf(label, sizeof(label), "%s: events_uncorrelated right after a load under stress", mode);
+	CS_EQ(label, 0, stat_of(stats, "events_uncorrelated"));
+	snprintf(label, sizeof(label), "%s: tct_full right after a load under stress", mode);
+	CS_EQ(label, 0, stat_of(stats, "tct_full"));
+
+	r = cs_region(0, N_PAGES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
+	cs_write_pages(r, 0, N_PAGES, 1);
+	cs_track(&g, getpid(), r, r + RSIZE);
+	pid = cs_fork(0);
+	if (pid == 0) {
+		cs_write_pages(r, 0, K_PAGES, 2);
+		_exit(0);
+	}
+	cs_expect_exit0("child", pid);
+	cs_write_pages(r, 0, N_PAGES, 3);
+	snprintf(label, sizeof(label), "%s: fork + COW under stress", mode);
+	cs_expect_group(label, &g, e);
+	cs_untrack(&g);
+	munmap(r - PAGE, RSIZE + 2 * PAGE);
+}
+
+int main(void)
+{
+	static char stats[16 << 10];
+	pid_t st[2];
+	unsigned int i;
 
 	cs_init("d02-arm-disarm", CS_NO_PIN);
 	ko = getenv("COWSTAT_KO");
@@ -128,35 +169,15 @@ int main(void)
 		if (unload())
 			cs_die("rmmod cowstat (round %u)", i);
 		usleep(20000);
-		if (load(""))
+		if (load(i % 2 ? "wp_return=1" : ""))
 			cs_die("insmod cowstat (round %u)", i);
 		usleep(20000);
 	}
-
-	/* Loaded mid-stress: nothing half-seen. */
-	usleep(200000);
-	if (cs_read_file(STATS, stats, sizeof(stats)))
-		cs_die("read " STATS);
-	CS_EQ("wp_races right after a load under stress", 0,
-	      stat_of(stats, "wp_races"));
-	CS_EQ("events_uncorrelated right after a load under stress", 0,
-	      stat_of(stats, "events_uncorrelated"));
-	CS_EQ("tct_full right after a load under stress", 0,
-	      stat_of(stats, "tct_full"));
-
-	r = cs_region(0, N_PAGES, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
-	cs_write_pages(r, 0, N_PAGES, 1);
-	cs_track(&g, getpid(), r, r + RSIZE);
-	pid = cs_fork(0);
-	if (pid == 0) {
-		cs_write_pages(r, 0, K_PAGES, 2);
-		_exit(0);
-	}
-	cs_expect_exit0("child", pid);
-	cs_write_pages(r, 0, N_PAGES, 3);
-	cs_expect_group("fork + COW under stress", &g, e);
-	cs_untrack(&g);
+	/* The last round loaded wp_return=1; then the default. */
+	checks("wp_return=1", 1);
+	if (unload() || load(""))
+		cs_die("reload cowstat without parameters");
+	checks("default", 0);
 
 	for (i = 0; i < 2; i++) {
 		kill(st[i], SIGKILL);
@@ -164,7 +185,8 @@ int main(void)
 	}
 	if (cs_read_file(STATS, stats, sizeof(stats)))
 		cs_die("read " STATS);
-	CS_EQ("wp_races after the stress", 0, stat_of(stats, "wp_races"));
+	CS_EQ("wp_races after the stress (unavailable by default)",
+	      CS_UNAVAILABLE, stat_of(stats, "wp_races"));
 	CS_EQ("events_uncorrelated after the stress", 0,
 	      stat_of(stats, "events_uncorrelated"));
 	return cs_finish();

@@ -57,6 +57,10 @@ void cow_hist_print(FILE *f, const struct cow_hist *h)
 	int w;
 
 	fprintf(f, "%s\n", h->name);
+	if (h->unavailable[0]) {
+		fprintf(f, "  (unavailable: %s)\n", h->unavailable);
+		return;
+	}
 	if (!n) {
 		fprintf(f, "  (no events)\n");
 		return;

@@ -484,6 +484,23 @@ static int latency_line(char *line, void *arg)
 		copy_str(h->name, sizeof(h->name), tok[1]);
 		return 0;
 	}
+	/* "hist NAME unavailable(REASON)": not timed, no buckets follow */
+	if (n == 3 && !strcmp(tok[0], "hist") &&
+	    !strncmp(tok[2], "unavailable(", 12) &&
+	    tok[2][strlen(tok[2]) - 1] == ')') {
+		if (l->nr == COW_MAX_HISTS) {
+			l->skipped++;
+			return 0;
+		}
+		h = &l->h[l->nr++];
+		memset(h, 0, sizeof(*h));
+		copy_str(h->name, sizeof(h->name), tok[1]);
+		tok[2][strlen(tok[2]) - 1] = '\0';
+		copy_str(h->unavailable, sizeof(h->unavailable), tok[2] + 12);
+		if (!h->unavailable[0])
+			copy_str(h->unavailable, sizeof(h->unavailable), "?");
+		return 0;
+	}
 	if (n != 3 || !l->nr || !cow_parse_u64(tok[0], &b.lo) ||
 	    !cow_parse_u64(tok[1], &b.hi) || !cow_parse_u64(tok[2], &b.count) ||
 	    b.hi < b.lo || l->h[l->nr - 1].nr == COW_MAX_BUCKETS) {

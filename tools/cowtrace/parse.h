@@ -102,6 +102,7 @@ struct cow_bucket {
 
 struct cow_hist {
 	char name[48];
+	char unavailable[64];	/* why the module cannot time it; "" if it can */
 	struct cow_bucket b[COW_MAX_BUCKETS];
 	size_t nr;
 };

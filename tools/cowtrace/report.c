@@ -693,6 +693,11 @@ void cow_json_latency(struct json *j, const struct cow_latency *l)
 {
 	json_object_begin(j, "histograms");
 	for (size_t i = 0; i < l->nr; i++) {
+		/* unavailable is null, never an empty histogram */
+		if (l->h[i].unavailable[0]) {
+			json_null(j, l->h[i].name);
+			continue;
+		}
 		json_array_begin(j, l->h[i].name);
 		for (size_t k = 0; k < l->h[i].nr; k++) {
 			json_object_begin(j, NULL);
