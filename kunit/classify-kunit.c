@@ -150,6 +150,56 @@ static void cowstat_classify_wp_outcomes(struct kunit *test)
 	expect_one_outcome(test, &incs);
 }
 
+/*
+ * wp_return=0: what the entry decides, or wp_faults plus what the marker
+ * tells, equals what the return hook classifies, for every call that did
+ * not fail (a failure is left untold: wp_races/errors/retries unavailable).
+ */
+static void cowstat_classify_wp_without_return(struct kunit *test)
+{
+	const struct wp_case *c = test->param_value;
+	struct cowstat_wp_fault entry = {
+		.kind = c->f.kind,
+		.exclusive = c->f.exclusive,
+		.unshare = c->f.unshare,
+		.unshare_noop = c->f.unshare_noop,
+		.shared = c->f.shared,
+		.has_mkwrite = c->f.has_mkwrite || c->f.mkwrite_ok ||
+			       c->f.mkwrite_raced,
+		.ret = COWSTAT_RET_OK,
+	};
+	struct cowstat_incs want = { }, got = { };
+	enum cowstat_outcome o;
+	unsigned int i;
+
+	o = cowstat_classify_wp(&c->f, &want);
+	if (c->f.uffd || o == COWSTAT_OUT_RACE || o == COWSTAT_OUT_ERROR ||
+	    o == COWSTAT_OUT_RETRY) {
+		/* told apart at entry (uffd), or left untold */
+		KUNIT_EXPECT_TRUE(test, c->f.uffd || !cowstat_wp_decided(&entry) ||
+				  c->f.ret != COWSTAT_RET_OK);
+		return;
+	}
+	if (cowstat_wp_decided(&entry)) {
+		KUNIT_EXPECT_EQ(test, cowstat_classify_wp(&entry, &got), o);
+	} else {
+		enum cowstat_wp_marker m = c->f.installs ? COWSTAT_WP_INSTALL :
+					   c->f.moves ? COWSTAT_WP_MOVE :
+					   COWSTAT_WP_MKWRITE_OK;
+
+		KUNIT_EXPECT_TRUE(test, c->f.installs || c->f.moves ||
+				  c->f.mkwrite_ok);
+		cowstat_incs_add(&got, COWSTAT_wp_faults, 1);
+		KUNIT_EXPECT_EQ(test, cowstat_classify_wp_told(c->f.kind,
+							       c->f.unshare,
+							       m, &got), o);
+	}
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, cowstat_incs_get(&got, i),
+				    cowstat_incs_get(&want, i), "%s: %s",
+				    c->desc, cowstat_kunit_name(i));
+}
+
 /* Every page kind copies into its own child counter, and only into it. */
 static void cowstat_classify_wp_copy_per_kind(struct kunit *test)
 {
@@ -445,6 +495,7 @@ static const struct site_case site_cases[] = {
 	{ "wp_page_copy", COWSTAT_SITE_WP },
 	{ "do_wp_page+0x2f1/0x8a0", COWSTAT_SITE_WP },
 	{ "wp_page_copy.isra.0", COWSTAT_SITE_WP },
+	{ "wp_can_reuse_anon_folio+0x8b/0x150", COWSTAT_SITE_WP },
 	{ "copy_page_range+0x6d2/0x1500", COWSTAT_SITE_FORK },
 	{ "copy_present_page", COWSTAT_SITE_FORK },
 	{ "copy_present_ptes.constprop.0", COWSTAT_SITE_FORK },
@@ -555,6 +606,7 @@ static void cowstat_counter_name_matches_list(struct kunit *test)
 
 static struct kunit_case cowstat_classify_cases[] = {
 	KUNIT_CASE_PARAM(cowstat_classify_wp_outcomes, wp_gen_params),
+	KUNIT_CASE_PARAM(cowstat_classify_wp_without_return, wp_gen_params),
 	KUNIT_CASE(cowstat_classify_wp_copy_per_kind),
 	KUNIT_CASE(cowstat_classify_wp_appends),
 	KUNIT_CASE_PARAM(cowstat_classify_thp_outcomes, thp_gen_params),

@@ -120,19 +120,13 @@ notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 }
 #endif
 
-/*
- * The marker's outcome of current's pending do_wp_page on @mm, if any:
- * @wp carries the marker's count; the entry state comes from the pending.
- */
+/* @m proves the outcome of current's pending do_wp_page in @s: charge it. */
 static __always_inline void cowstat_wp_tell(struct cowstat_tct_slot *s,
-					    struct cowstat_wp_fault *wp)
+					    enum cowstat_wp_marker m)
 {
 	struct cowstat_incs incs = { };
 
-	wp->kind = s->wp.kind;
-	wp->unshare = s->wp.unshare;
-	wp->ret = COWSTAT_RET_OK;
-	cowstat_classify_wp_outcome(wp, &incs);
+	cowstat_classify_wp_told(s->wp.kind, s->wp.unshare, m, &incs);
 	cowstat_charge_outcome(&s->wp, &incs);
 	cowstat_tct_wp_close(s);
 }
@@ -275,11 +269,10 @@ static __always_inline void cowstat_install(struct vm_area_struct *vma,
 	case COWSTAT_SITE_WP:
 		if (!cowstat_wp_return) {
 			struct cowstat_tct_slot *s = cowstat_tct_mine();
-			struct cowstat_wp_fault wp = { .installs = 1 };
 
 			if (s && s->wp.mm == vma->vm_mm &&
 			    s->wp.address == (addr & PAGE_MASK) && !s->wp.uffd)
-				cowstat_wp_tell(s, &wp);
+				cowstat_wp_tell(s, COWSTAT_WP_INSTALL);
 			return;
 		}
 		f = cowstat_fault_ctx(vma->vm_mm);
@@ -345,8 +338,6 @@ static __always_inline void cowstat_move(struct vm_area_struct *vma,
 		return;
 	f = s->ctx[COWSTAT_TCT_FAULT];
 	if (!f || f->mm != vma->vm_mm) {
-		struct cowstat_wp_fault wp = { .moves = 1 };
-
 		/*
 		 * A pending do_wp_page is told by a move from do_wp_page
 		 * itself (or wp_can_reuse_anon_folio), never by a
@@ -354,7 +345,7 @@ static __always_inline void cowstat_move(struct vm_area_struct *vma,
 		 */
 		if (!cowstat_wp_return && s->wp.mm == vma->vm_mm &&
 		    !s->wp.uffd && cowstat_site_of(ra) == COWSTAT_SITE_WP)
-			cowstat_wp_tell(s, &wp);
+			cowstat_wp_tell(s, COWSTAT_WP_MOVE);
 		return;
 	}
 	switch (f->kind) {
@@ -405,11 +396,6 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	cowstat_hit(COWSTAT_P_MKWRITE);
 	if (!cowstat_wp_return) {
 		struct cowstat_tct_slot *s = cowstat_tct_mine();
-		struct cowstat_wp_fault wp = {
-			.shared = true,
-			.has_mkwrite = true,
-			.mkwrite_ok = 1,
-		};
 
 		if (!s || !s->wp.mm || s->wp.uffd) {
 			cowstat_health_inc(&cowstat_state,
@@ -420,7 +406,7 @@ int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		if (ret)
 			cowstat_tct_wp_close(s);
 		else
-			cowstat_wp_tell(s, &wp);
+			cowstat_wp_tell(s, COWSTAT_WP_MKWRITE_OK);
 		return 0;
 	}
 	if (!f || f->kind != COWSTAT_FAULT_WP) {

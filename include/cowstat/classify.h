@@ -334,6 +334,25 @@ static inline bool cowstat_wp_decided(const struct cowstat_wp_fault *f)
 }
 
 /**
+ * enum cowstat_wp_marker - the marker that tells a pending do_wp_page
+ * @COWSTAT_WP_INSTALL:    an anon install returning into do_wp_page or
+ *                         wp_page_copy: a copy
+ * @COWSTAT_WP_MOVE:       a move returning into do_wp_page or
+ *                         wp_can_reuse_anon_folio: a reuse (or, for an
+ *                         unshare, the page kept)
+ * @COWSTAT_WP_MKWRITE_OK: finish_mkwrite_fault returned 0: a shared write
+ */
+enum cowstat_wp_marker {
+	COWSTAT_WP_INSTALL,
+	COWSTAT_WP_MOVE,
+	COWSTAT_WP_MKWRITE_OK,
+};
+
+static inline enum cowstat_outcome
+cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
+			 enum cowstat_wp_marker m, struct cowstat_incs *out);
+
+/**
  * cowstat_classify_wp_outcome() - the outcome alone, without wp_faults
  * @f:   what the probes saw
  * @out: increments to add to
@@ -411,6 +430,45 @@ cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
 	}
 	/* A copy was made but the PTE had changed, or copying it failed. */
 	return cowstat_race(out);
+}
+
+/**
+ * cowstat_classify_wp_told() - the outcome a marker proves (wp_return=0)
+ * @kind:    the PTE class the entry hook saw
+ * @unshare: FAULT_FLAG_UNSHARE
+ * @m:       the marker
+ * @out:     increments to add to (no wp_faults: the entry counted it)
+ *
+ * The entry state a pending do_wp_page keeps is its PTE class and the
+ * unshare flag; the marker tells the rest.  For every call that did not
+ * fail, wp_faults plus this equals cowstat_classify_wp() of what a return
+ * hook would have seen (KUnit checks it case by case).
+ * Return: the outcome.
+ */
+static inline enum cowstat_outcome
+cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
+			 enum cowstat_wp_marker m, struct cowstat_incs *out)
+{
+	struct cowstat_wp_fault f = {
+		.kind = kind,
+		.unshare = unshare,
+		.ret = COWSTAT_RET_OK,
+	};
+
+	switch (m) {
+	case COWSTAT_WP_INSTALL:
+		f.installs = 1;
+		break;
+	case COWSTAT_WP_MOVE:
+		f.moves = 1;
+		break;
+	case COWSTAT_WP_MKWRITE_OK:
+		f.shared = true;
+		f.has_mkwrite = true;
+		f.mkwrite_ok = 1;
+		break;
+	}
+	return cowstat_classify_wp_outcome(&f, out);
 }
 
 /**
