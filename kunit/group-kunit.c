@@ -318,6 +318,69 @@ static void cowstat_account_group_range(struct kunit *test)
 			1ULL);
 }
 
+/*
+ * cowstat_account_ones(), the write-fault fast path, charges what
+ * cowstat_account() charges for the same one-address local event: the
+ * totals, the record and each active group whose range holds the address.
+ */
+static void cowstat_account_ones_matches(struct kunit *test)
+{
+	static const unsigned long addrs[] = {
+		0x0fff0, 0x10000, 0x1ffff, 0x20000, 0x500000,
+	};
+	struct cowstat *ones_cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat *incs_cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_ones o = { };
+	struct cowstat *both[] = { ones_cs, incs_cs };
+	struct cowstat_rec *rec[2];
+	s64 ranged[2];
+	unsigned int i, k, c;
+
+	cowstat_ones_add(&o, COWSTAT_wp_faults);
+	cowstat_ones_add(&o, COWSTAT_cow_copies);
+	cowstat_ones_add(&o, COWSTAT_cow_copies_anon);
+	for (i = 0; i < 2; i++) {
+		rec[i] = cowstat_kunit_rec(test, both[i], 1, 100,
+					   COWSTAT_BIRTH_SEEN, NULL);
+		ranged[i] = start(both[i], &file_a, 100, 1, 0x10000, 0x20000);
+		KUNIT_ASSERT_GT(test, ranged[i], 0LL);
+		KUNIT_ASSERT_GT(test, start(both[i], &file_b, 100, 1, 0, 0),
+				0LL);
+	}
+	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+		struct cowstat_event ev = {
+			.has_addr = true,
+			.start = addrs[i],
+			.end = addrs[i] + 1,
+		};
+
+		for (k = 0; k < o.n; k++)
+			cowstat_incs_add(&ev.incs, o.id[k], 1);
+		rcu_read_lock();
+		cowstat_account_ones(ones_cs, rec[0], addrs[i], &o);
+		cowstat_account(incs_cs, rec[1], &ev);
+		cowstat_account_ones(ones_cs, NULL, addrs[i], &o);
+		cowstat_account(incs_cs, NULL, &ev);
+		rcu_read_unlock();
+	}
+	for (c = 0; c < COWSTAT_NR_COUNTERS; c++) {
+		KUNIT_EXPECT_EQ(test, atomic64_read(&ones_cs->totals.v[c]),
+				atomic64_read(&incs_cs->totals.v[c]));
+		KUNIT_EXPECT_EQ(test, atomic64_read(&rec[0]->c.v[c]),
+				atomic64_read(&rec[1]->c.v[c]));
+		for (i = 0; i < COWSTAT_MAX_GROUPS; i++)
+			KUNIT_EXPECT_EQ(test,
+					atomic64_read(&ones_cs->groups[i].c.v[c]),
+					atomic64_read(&incs_cs->groups[i].c.v[c]));
+	}
+	/* Two of the five addresses are in the ranged group's range. */
+	KUNIT_EXPECT_EQ(test, gcount(group_of(test, ones_cs, ranged[0]),
+				     COWSTAT_cow_copies), 2ULL);
+	KUNIT_EXPECT_EQ(test,
+			atomic64_read(&ones_cs->health[COWSTAT_H_events_unrecorded]),
+			atomic64_read(&incs_cs->health[COWSTAT_H_events_unrecorded]));
+}
+
 /* "-PID": the group stops counting, keeps its numbers and its slot. */
 static void cowstat_group_end_freezes(struct kunit *test)
 {
@@ -495,6 +558,7 @@ static struct kunit_case cowstat_group_cases[] = {
 	KUNIT_CASE(cowstat_group_children_inherit),
 	KUNIT_CASE(cowstat_group_leader_exits_first),
 	KUNIT_CASE_PARAM(cowstat_account_group_range, range_gen_params),
+	KUNIT_CASE(cowstat_account_ones_matches),
 	KUNIT_CASE(cowstat_group_end_freezes),
 	KUNIT_CASE(cowstat_group_end_owner_and_leader),
 	KUNIT_CASE(cowstat_group_release_frees_slots),

@@ -126,6 +126,26 @@ struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
 	return rec;
 }
 
+/* The same for an event that adds 1 to each counter of @o. */
+struct cowstat_rec *cowstat_charge_fault_ones(struct mm_struct *mm,
+					      unsigned long address,
+					      const struct cowstat_ones *o)
+{
+	struct cowstat_rec *rec;
+
+	if (unlikely(current->mm != mm || (current->flags & PF_KTHREAD))) {
+		struct cowstat_incs incs = { };
+		unsigned int k;
+
+		for (k = 0; k < o->n; k++)
+			cowstat_incs_add(&incs, o->id[k], 1);
+		return cowstat_charge_fault(mm, address, &incs);
+	}
+	rec = cowstat_rec_of_mm(mm);
+	cowstat_account_ones(&cowstat_state, rec, address, o);
+	return rec;
+}
+
 /*
  * The outcome of a write fault whose wp_faults (and remote_events) were
  * charged at its entry to @rec: the same event, told later.  The record
@@ -133,17 +153,11 @@ struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
  * keyed by another mm is looked up again.
  */
 void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
-			    const struct cowstat_incs *incs)
+			    const struct cowstat_ones *o)
 {
-	struct cowstat_event ev = {
-		.has_addr = true,
-		.start = p->address,
-		.end = p->address + 1,
-		.incs = *incs,
-	};
 	struct cowstat_rec *rec = p->rec;
 
 	if (!rec || READ_ONCE(rec->key) != p->mm)
 		rec = cowstat_rec_of_mm(p->mm);
-	cowstat_account(&cowstat_state, rec, &ev);
+	cowstat_account_ones(&cowstat_state, rec, p->address, o);
 }

@@ -298,8 +298,11 @@ struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
 struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
 					 unsigned long address,
 					 struct cowstat_incs *incs);
+struct cowstat_rec *cowstat_charge_fault_ones(struct mm_struct *mm,
+					      unsigned long address,
+					      const struct cowstat_ones *o);
 void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
-			    const struct cowstat_incs *incs);
+			    const struct cowstat_ones *o);
 u64 cowstat_gen_now(void);
 
 /* The vm_fault_t a fault handler returned (in a kretprobe handler). */

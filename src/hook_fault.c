@@ -62,7 +62,7 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct cowstat_wp_fault wp = { };
-	struct cowstat_incs incs = { };
+	struct cowstat_ones ones = { };
 	struct cowstat_wp_pending *p;
 	struct cowstat_rec *rec;
 
@@ -75,18 +75,16 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 		wp.unshare_noop = wp.unshare && cowstat_unshare_noop(wp.kind);
 		wp.shared = cowstat_wp_shared(vma);
 		wp.has_mkwrite = cowstat_has_mkwrite(vma, wp.kind);
-		if (cowstat_wp_decided(&wp)) {
-			wp.ret = COWSTAT_RET_OK;
-			cowstat_classify_wp(&wp, &incs);
-			cowstat_charge_fault(vma->vm_mm, vmf->address, &incs);
-			return;
-		}
 	}
-	/* wp_faults now, the outcome when its marker proves it. */
-	if (wp.uffd)
-		cowstat_incs_add(&incs, COWSTAT_uffd_wp, 1);
-	cowstat_incs_add(&incs, COWSTAT_wp_faults, 1);
-	rec = cowstat_charge_fault(vma->vm_mm, vmf->address, &incs);
+	/*
+	 * wp_faults, and the outcome where the entry decides it; a uffd-wp
+	 * trap is counted here too, and handle_userfault() told apart.
+	 */
+	if (cowstat_classify_wp_entry(&wp, &ones) && !wp.uffd) {
+		cowstat_charge_fault_ones(vma->vm_mm, vmf->address, &ones);
+		return;
+	}
+	rec = cowstat_charge_fault_ones(vma->vm_mm, vmf->address, &ones);
 	p = cowstat_tct_wp_open();
 	if (!p)
 		return;
@@ -112,11 +110,12 @@ NOKPROBE_SYMBOL(cowstat_do_wp_page_pre);
 #if COWSTAT_HAVE_FENTRY
 notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 {
+	struct pt_regs *regs = cowstat_fregs(fregs);
+
 	if (!cowstat_on())
 		return;
 	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
-	cowstat_wp_enter((void *)regs_get_kernel_argument(cowstat_fregs(fregs),
-							   0));
+	cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
 }
 #endif
 
@@ -124,10 +123,10 @@ notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 static __always_inline void cowstat_wp_tell(struct cowstat_tct_slot *s,
 					    enum cowstat_wp_marker m)
 {
-	struct cowstat_incs incs = { };
+	struct cowstat_ones ones = { };
 
-	cowstat_classify_wp_told(s->wp.kind, s->wp.unshare, m, &incs);
-	cowstat_charge_outcome(&s->wp, &incs);
+	cowstat_classify_wp_told(s->wp.kind, s->wp.unshare, m, &ones);
+	cowstat_charge_outcome(&s->wp, &ones);
 	cowstat_tct_wp_close(s);
 }
 

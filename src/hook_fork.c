@@ -101,6 +101,9 @@ static void cowstat_charge_fork(struct mm_struct *child_mm,
 	};
 
 	cowstat_classify_fork_vma(f, &ev.incs);
+	if (unlikely(cowstat_fork_vma_clamped(f)))
+		cowstat_health_inc(&cowstat_state,
+				   COWSTAT_H_fork_deltas_clamped);
 	cowstat_account(&cowstat_state, cowstat_rec_find(&cowstat_state,
 							 child_mm), &ev);
 }

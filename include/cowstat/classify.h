@@ -216,6 +216,27 @@ struct cowstat_fork_vma {
 };
 
 /**
+ * struct cowstat_ones - an event that adds 1 to each of a few counters
+ * @n:  number of counters
+ * @id: the counters (enum cowstat_counter), each at most once
+ *
+ * The common write-fault events (a copy, a reuse, a shared write, a
+ * wp_faults) are no more than that: charging them needs no increment list
+ * (struct cowstat_incs is 112 bytes to clear, copy and scan).
+ */
+struct cowstat_ones {
+	unsigned int n;
+	u8 id[3];
+};
+
+static inline void cowstat_ones_add(struct cowstat_ones *o,
+				    enum cowstat_counter id)
+{
+	if (o->n < COWSTAT_ARRAY_SIZE(o->id))
+		o->id[o->n++] = id;
+}
+
+/**
  * cowstat_incs_add() - append an increment; zero amounts are dropped
  * @incs: the list
  * @id:   counter
@@ -348,10 +369,6 @@ enum cowstat_wp_marker {
 	COWSTAT_WP_MKWRITE_OK,
 };
 
-static inline enum cowstat_outcome
-cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
-			 enum cowstat_wp_marker m, struct cowstat_incs *out);
-
 /**
  * cowstat_classify_wp_outcome() - the outcome alone, without wp_faults
  * @f:   what the probes saw
@@ -437,7 +454,7 @@ cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
  * @kind:    the PTE class the entry hook saw
  * @unshare: FAULT_FLAG_UNSHARE
  * @m:       the marker
- * @out:     increments to add to (no wp_faults: the entry counted it)
+ * @out:     the counters to add 1 to (no wp_faults: the entry counted it)
  *
  * The entry state a pending do_wp_page keeps is its PTE class and the
  * unshare flag; the marker tells the rest.  For every call that did not
@@ -447,28 +464,64 @@ cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
  */
 static inline enum cowstat_outcome
 cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
-			 enum cowstat_wp_marker m, struct cowstat_incs *out)
+			 enum cowstat_wp_marker m, struct cowstat_ones *out)
 {
-	struct cowstat_wp_fault f = {
-		.kind = kind,
-		.unshare = unshare,
-		.ret = COWSTAT_RET_OK,
+	static const u8 copy[] = {
+		[COWSTAT_PAGE_ANON] = COWSTAT_cow_copies_anon,
+		[COWSTAT_PAGE_ZERO] = COWSTAT_cow_copies_zero,
+		[COWSTAT_PAGE_FILE] = COWSTAT_cow_copies_file,
+		[COWSTAT_PAGE_KSM] = COWSTAT_cow_copies_ksm,
+		[COWSTAT_PAGE_PFN] = COWSTAT_cow_copies_pfn,
 	};
 
 	switch (m) {
 	case COWSTAT_WP_INSTALL:
-		f.installs = 1;
-		break;
+		cowstat_ones_add(out, COWSTAT_cow_copies);
+		cowstat_ones_add(out, unshare || (unsigned int)kind >=
+				      COWSTAT_ARRAY_SIZE(copy) ?
+				      COWSTAT_cow_copies_unshare : copy[kind]);
+		return COWSTAT_OUT_COPY;
 	case COWSTAT_WP_MOVE:
-		f.moves = 1;
-		break;
+		if (unshare) {
+			cowstat_ones_add(out, COWSTAT_unshare_kept);
+			return COWSTAT_OUT_UNSHARE_KEPT;
+		}
+		cowstat_ones_add(out, COWSTAT_cow_reuses);
+		cowstat_ones_add(out, COWSTAT_cow_reuses_moved);
+		return COWSTAT_OUT_REUSE;
 	case COWSTAT_WP_MKWRITE_OK:
-		f.shared = true;
-		f.has_mkwrite = true;
-		f.mkwrite_ok = 1;
-		break;
+	default:
+		cowstat_ones_add(out, COWSTAT_shared_writes);
+		return COWSTAT_OUT_SHARED;
 	}
-	return cowstat_classify_wp_outcome(&f, out);
+}
+
+/**
+ * cowstat_classify_wp_entry() - what a do_wp_page entry charges (wp_return=0)
+ * @f:   the entry state (no marker seen yet)
+ * @out: the counters to add 1 to: wp_faults, and the outcome where the
+ *       entry decides it (cowstat_wp_decided())
+ * Return: whether the entry decided the outcome.
+ */
+static inline bool cowstat_classify_wp_entry(const struct cowstat_wp_fault *f,
+					     struct cowstat_ones *out)
+{
+	cowstat_ones_add(out, COWSTAT_wp_faults);
+	if (f->uffd) {
+		cowstat_ones_add(out, COWSTAT_uffd_wp);
+		return true;
+	}
+	if (!cowstat_wp_decided(f))
+		return false;
+	if (f->shared) {
+		cowstat_ones_add(out, COWSTAT_shared_writes);
+	} else if (f->unshare) {
+		cowstat_ones_add(out, COWSTAT_unshare_kept);
+	} else {
+		cowstat_ones_add(out, COWSTAT_cow_reuses);
+		cowstat_ones_add(out, COWSTAT_cow_reuses_exclusive);
+	}
+	return true;
 }
 
 /**
@@ -546,6 +599,28 @@ cowstat_classify_hugetlb(const struct cowstat_hugetlb_fault *f,
 static inline u64 cowstat_pos(s64 v)
 {
 	return v > 0 ? v : 0;
+}
+
+/**
+ * cowstat_fork_vma_clamped() - did a child counter go down during the copy?
+ * @f: what the probes measured
+ *
+ * Nothing else changes the child's counters while fork copies into it, so
+ * a negative delta (read as 0 by cowstat_classify_fork_vma()) means the
+ * counts of this VMA are lower bounds; the glue counts it in the
+ * fork_deltas_clamped health line.
+ * Return: whether any delta was clamped.
+ */
+static inline bool cowstat_fork_vma_clamped(const struct cowstat_fork_vma *f)
+{
+	if (!f->copied)
+		return false;
+	if (f->d_anon < (s64)f->eager || f->d_file < 0 || f->d_shmem < 0 ||
+	    f->d_swap < 0 || f->d_pt_bytes < 0)
+		return true;
+	return f->hugetlb && f->huge_pages &&
+	       (f->d_hugetlb < 0 ||
+		cowstat_pos(f->d_hugetlb) / f->huge_pages < f->eager_huge);
 }
 
 /**

@@ -269,6 +269,8 @@ struct cowstat_group {
  *	record for their mm)
  * @COWSTAT_H_events_uncorrelated: nested probe hits with no outer context
  * @COWSTAT_H_tct_full: outer contexts lost: task-context table full
+ * @COWSTAT_H_fork_deltas_clamped: VMAs copied by fork whose child counter
+ *	went down meanwhile (read as 0: the fork counters are lower bounds)
  * @COWSTAT_NR_HEALTH: number of health counters
  */
 enum cowstat_health_id {
@@ -277,6 +279,7 @@ enum cowstat_health_id {
 	COWSTAT_H_events_unrecorded,
 	COWSTAT_H_events_uncorrelated,
 	COWSTAT_H_tct_full,
+	COWSTAT_H_fork_deltas_clamped,
 	COWSTAT_NR_HEALTH
 };
 
@@ -455,6 +458,20 @@ struct cowstat_event {
 	pid_t initiator;
 	struct cowstat_incs incs;
 };
+
+/**
+ * cowstat_account_ones() - charge a local event that adds 1 to a few
+ *                          counters (RCU)
+ * @cs:   instance
+ * @rec:  as for cowstat_account()
+ * @addr: the address of the event
+ * @o:    the counters
+ *
+ * The same as cowstat_account() with an event at [@addr, @addr + 1), not
+ * remote, adding 1 to each counter of @o: the write-fault hot path.
+ */
+void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
+			  unsigned long addr, const struct cowstat_ones *o);
 
 /**
  * cowstat_account() - charge an event (RCU)

@@ -139,6 +139,7 @@ static const char *const cowstat_health_names[COWSTAT_NR_HEALTH] = {
 	[COWSTAT_H_events_unrecorded] = "events_unrecorded",
 	[COWSTAT_H_events_uncorrelated] = "events_uncorrelated",
 	[COWSTAT_H_tct_full] = "tct_full",
+	[COWSTAT_H_fork_deltas_clamped] = "fork_deltas_clamped",
 };
 
 const char *cowstat_health_name(enum cowstat_health_id id)

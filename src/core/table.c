@@ -337,6 +337,35 @@ void cowstat_account(struct cowstat *cs, struct cowstat_rec *rec,
 	}
 }
 
+void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
+			  unsigned long addr, const struct cowstat_ones *o)
+{
+	unsigned long groups;
+	unsigned int k;
+
+	for (k = 0; k < o->n; k++)
+		atomic64_inc(&cs->totals.v[o->id[k]]);
+	if (!rec) {
+		atomic64_inc(&cs->health[COWSTAT_H_events_unrecorded]);
+		return;
+	}
+	for (k = 0; k < o->n; k++)
+		atomic64_inc(&rec->c.v[o->id[k]]);
+	for (groups = READ_ONCE(rec->groups); groups; groups &= groups - 1) {
+		unsigned int i = __ffs(groups);
+		struct cowstat_group *g;
+
+		if (i >= COWSTAT_MAX_GROUPS)
+			break;
+		g = &cs->groups[i];
+		if (READ_ONCE(g->state) != COWSTAT_GROUP_ACTIVE ||
+		    (g->has_range && (addr < g->start || addr >= g->end)))
+			continue;
+		for (k = 0; k < o->n; k++)
+			atomic64_inc(&g->c.v[o->id[k]]);
+	}
+}
+
 void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
 			     u64 ns)
 {

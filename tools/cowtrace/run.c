@@ -145,6 +145,28 @@ static void note_dropped(struct cow_report *r, const struct cow_stats *before,
 	    cow_stats_extra(after, "records_dropped", &a) && a > b)
 		cow_report_note(r, "%llu exited records left the module's ring during the run; some short-lived processes may be missing above (the total is exact)",
 				(unsigned long long)(a - b));
+	/* The module's own health lines: events it could not follow. */
+	{
+		static const char *const lost[] = {
+			"events_uncorrelated", "tct_full", "fork_deltas_clamped",
+		};
+		char what[160] = "";
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+			size_t len = strlen(what);
+
+			if (!cow_stats_extra(before, lost[i], &b) ||
+			    !cow_stats_extra(after, lost[i], &a) || a <= b)
+				continue;
+			sum += a - b;
+			snprintf(what + len, sizeof(what) - len, "%s%s +%llu",
+				 len ? ", " : "", lost[i], (unsigned long long)(a - b));
+		}
+		if (sum)
+			cow_report_note(r, "the module could not follow every event during the run (%s): the counts are lower bounds",
+					what);
+	}
 	/* The BPF backend (bpf_source.c): fentry's recursion guard. */
 	if (cow_stats_extra(before, "bpf_prog_misses", &b) &&
 	    cow_stats_extra(after, "bpf_prog_misses", &a) && a > b)

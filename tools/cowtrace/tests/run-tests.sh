@@ -211,6 +211,23 @@ check_error err_output_unwritable 1 "cannot write $WORK/no/such/dir/r.txt" \
 	fail err_output_before_command "COMMAND ran although -o could not be written"
 check_closed err_output_unwritable_closed
 
+# The module's health lines grew during the run: the report says the
+# counts are lower bounds, and by how much each grew.
+fresh
+run_cmd "$COWTRACE" -- sh -c 'sed -i -e "s/^tct_full 0$/tct_full 2/" -e "s/^fork_deltas_clamped 0$/fork_deltas_clamped 1/" "$COWTRACE_DEBUGFS/stats"'
+if [ $rc = 0 ] && grep -q "^note: the module could not follow every event during the run (tct_full +2, fork_deltas_clamped +1): the counts are lower bounds$" <<<"$err"; then
+	pass note_health_grew
+else
+	fail note_health_grew "rc $rc: $(grep note <<<"$err")"
+fi
+fresh
+run_cmd "$COWTRACE" -- true
+if [ $rc = 0 ] && ! grep -q "could not follow" <<<"$err"; then
+	pass note_health_quiet
+else
+	fail note_health_quiet "rc $rc: $(grep note <<<"$err")"
+fi
+
 # The report cannot be read after COMMAND ran: COMMAND's status stays.
 fresh
 run_cmd "$COWTRACE" -- sh -c 'rm "$COWTRACE_DEBUGFS/procs"; exit 5'
