@@ -5,6 +5,7 @@
 #   make                  cowstat.ko for KDIR (the running kernel's headers
 #                         when installed, else the cached Debian 6.1) + cowtrace
 #   make KVER=6.12        cowstat.ko for a cached Debian kernel, in build/6.12-amd64/
+#                         (KVER=7: sid's, built in a sid build root)
 #   make tools            cowtrace
 #   make demo             the main job: a demo in the test VM
 #   make check            every test; ends with "N passed, N failed, N skipped"
@@ -22,7 +23,13 @@ KERNELS ?= 6.1 6.12
 # Sources of the module, copied to build/<kernel>/ for per-kernel builds.
 MODULE_SOURCES := Kbuild $(shell find src include -name '*.[ch]' 2>/dev/null)
 
-ifdef KVER
+ifeq ($(KVER),7)
+# Sid's headers pin gcc-16: kbuild runs in a sid build root that has them
+# (scripts/buildroot), the project at its host path.
+KDIR = $(shell $(PROJECT)/scripts/buildroot kdir $(FLAVOR))
+KBUILD_RUN := $(PROJECT)/scripts/buildroot run --
+MODULE_DIR := $(PROJECT)/build/$(KVER)-$(FLAVOR)
+else ifdef KVER
 KDIR = $(shell $(PROJECT)/scripts/kernels path $(KVER) $(FLAVOR))/build
 MODULE_DIR := $(PROJECT)/build/$(KVER)-$(FLAVOR)
 else
@@ -43,7 +50,7 @@ ifdef KVER
 		--exclude='*' --prune-empty-dirs \
 		$(PROJECT)/Kbuild $(PROJECT)/src $(PROJECT)/include $(MODULE_DIR)/
 endif
-	$(MAKE) -C $(KDIR) M=$(MODULE_DIR) modules
+	$(KBUILD_RUN) $(MAKE) -C $(KDIR) M=$(MODULE_DIR) modules
 
 tools:
 	$(MAKE) -C tools/cowtrace
@@ -78,4 +85,4 @@ clean:
 	$(MAKE) -C bench clean 2>/dev/null || true
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+	@sed -n '3,18s/^# \{0,1\}//p' Makefile

@@ -26,6 +26,7 @@
 #include "lib.h"
 
 #define TRACK_PATH "/sys/kernel/debug/cowstat/track"
+#define PROBES_PATH "/sys/kernel/debug/cowstat/probes"
 
 const char *const cs_counter_names[COWSTAT_NR_COUNTERS] = {
 #define COWSTAT_COUNTER(name, side, meaning) #name,
@@ -46,6 +47,8 @@ static pid_t main_pid;
 static int nfail;
 static char why[8192];
 static size_t why_len;
+/* What a PASS line says: the counters asserted 0 as unavailable. */
+static char notes[1024];
 
 /* Big enough for smaps of a static binary (a few dozen VMAs). */
 static char iobuf[256 << 10];
@@ -136,7 +139,7 @@ int cs_finish(void)
 		print_line("FAIL", why);
 		return 1;
 	}
-	print_line("PASS", NULL);
+	print_line("PASS", notes);
 	return 0;
 }
 
@@ -944,6 +947,80 @@ static const char *const sum_parts[][7] = {
 	{ "cow_reuses", "cow_reuses_moved", "cow_reuses_exclusive" },
 };
 
+static char probes_buf[64 << 10];
+
+static void read_probes(void)
+{
+	if (cs_read_file(PROBES_PATH, probes_buf, sizeof(probes_buf)))
+		cs_die("read %s", PROBES_PATH);
+}
+
+/* @counter's reason in the probes text last read, or NULL */
+static const char *unavailable_in_probes(const char *counter)
+{
+	static char reason[128];
+	char key[96];
+	const char *p, *e;
+	size_t n;
+
+	n = snprintf(key, sizeof(key), "\ncounter %s unavailable(", counter);
+	p = strstr(probes_buf, key);
+	if (!p)
+		return NULL;
+	p += n;
+	e = strchr(p, ')');
+	if (!e || e - p >= (long)sizeof(reason))
+		cs_die("bad unavailable line for %s in %s", counter, PROBES_PATH);
+	memcpy(reason, p, e - p);
+	reason[e - p] = '\0';
+	return reason;
+}
+
+const char *cs_unavailable(const char *counter)
+{
+	if (no_module)
+		return NULL;
+	read_probes();
+	return unavailable_in_probes(counter);
+}
+
+/*
+ * The PASS line's note: "unavailable, asserted 0: a, b (REASON); c (R2)",
+ * each counter once, grouped by reason.
+ */
+static void note_unavailable(const char *counter, const char *reason)
+{
+	static char names[8][512], reasons[8][128];
+	static int n;
+	char *p = notes;
+	size_t left = sizeof(notes);
+	int i, k;
+
+	for (i = 0; i < n && strcmp(reasons[i], reason); i++)
+		;
+	if (i == n) {
+		if (n == 8)
+			return;
+		snprintf(reasons[n], sizeof(reasons[n]), "%s", reason);
+		names[n++][0] = '\0';
+	}
+	for (p = names[i]; (p = strstr(p, counter)); p++)
+		if ((p == names[i] || p[-1] == ' ') &&
+		    (p[strlen(counter)] == ',' || !p[strlen(counter)]))
+			return;
+	if (names[i][0])
+		strncat(names[i], ", ", sizeof(names[i]) - strlen(names[i]) - 1);
+	strncat(names[i], counter, sizeof(names[i]) - strlen(names[i]) - 1);
+	p = notes;
+	k = snprintf(p, left, "unavailable, asserted 0:");
+	for (i = 0; i < n && k > 0 && (size_t)k < left; i++) {
+		p += k;
+		left -= k;
+		k = snprintf(p, left, "%s %s (%s)", i ? ";" : "", names[i],
+			     reasons[i]);
+	}
+}
+
 void cs_expect_group(const char *label, struct cs_group *g,
 		     const struct cs_exp *exp)
 {
@@ -969,6 +1046,16 @@ void cs_expect_group(const char *label, struct cs_group *g,
 			continue;
 		for (p = 1; p < 7 && sum_parts[s][p]; p++)
 			want[total] += want[cs_counter_index(sum_parts[s][p])];
+	}
+	read_probes();
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		const char *reason = unavailable_in_probes(cs_counter_names[i]);
+
+		if (!reason)
+			continue;
+		/* never counted: 0, whatever the kernel did */
+		want[i] = 0;
+		note_unavailable(cs_counter_names[i], reason);
 	}
 	cs_group_read(g, got);
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {

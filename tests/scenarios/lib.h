@@ -97,11 +97,20 @@ long long cs_group_get(struct cs_group *g, const char *counter);
  * Asserts every counter of the group: those named in @exp (terminated by a
  * NULL name) have their value, every other counter is 0.  The sums of
  * counters.h (fork_pages_shared, cow_copies, cow_reuses) are filled in from
- * their parts unless @exp names them.
+ * their parts unless @exp names them.  A counter the module reports
+ * unavailable on this kernel (probes: "unavailable(REASON)") is never
+ * counted: it is asserted 0 instead, and the scenario's result line names
+ * it and its reason.
  */
 void cs_expect_group(const char *label, struct cs_group *g,
 		     const struct cs_exp *exp);
 int cs_counter_index(const char *name);
+/*
+ * The reason the module gives for @counter being unavailable on this
+ * kernel (e.g. "finish_mkwrite_fault:-ENOENT"), or NULL when it counts it.
+ * The string is valid until the next call.
+ */
+const char *cs_unavailable(const char *counter);
 /* The group's state column ("active" or "ended"); "" when it has no row. */
 const char *cs_group_state(struct cs_group *g);
 /* The group's initiator_remote column (tgid of the last remote initiator). */

@@ -88,8 +88,8 @@ for p in report["processes"]:
     for n in names:
         vals = [recs[g][n] for g in p["records"]]
         got = p["counters"][n]
-        # "-" in procs (unavailable, e.g. wp_races without wp_return=1)
-        # is null in cowtrace's JSON, never a number
+        # "-" in procs (unavailable: wp_races without wp_return=1, or
+        # shared_writes on 6.12-rt) is null in cowtrace's JSON, never a number
         if "-" in vals:
             if set(vals) != {"-"} or got is not None:
                 bad.append("pid %d %s: cowtrace %s, debugfs %s" % (p["pid"], n, got, vals))
