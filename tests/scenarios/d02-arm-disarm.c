@@ -120,7 +120,6 @@ static void checks(const char *mode, int wp_return)
 	pid_t pid;
 
 	/* Loaded mid-stress: nothing half-seen. */
-	cs_module_reloaded();
 	usleep(200000);
 	if (cs_read_file(STATS, stats, sizeof(stats)))
 		cs_die("read " STATS);

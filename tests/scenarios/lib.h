@@ -73,8 +73,6 @@ unsigned long cs_read_pages(const char *r, size_t first, size_t count);
 /* ---- track groups (H3) ---- */
 /* A counter the module shows as "-" (unavailable), as read by cs_group_read */
 #define CS_UNAVAILABLE (-0x7fffffffffffffffLL - 1)
-/* The module was reloaded (other parameters): read its probes file again. */
-void cs_module_reloaded(void);
 
 struct cs_group {
 	int fd;
