@@ -36,6 +36,7 @@ static const char doc[] =
 "       cowtrace top [OPTIONS] [INTERVAL [COUNT]]   (see cowtrace top --help)\n"
 "       cowtrace status [--selftest]        (see cowtrace status --help)\n"
 "       cowtrace export [--textfile DIR]    (see cowtrace export --help)\n"
+"       cowtrace verify [--all] -- COMMAND  (see cowtrace verify --help)\n"
 "\n"
 "EXAMPLES:\n"
 "    cowtrace -- python3 app.py        # run it, report its whole process tree\n"
