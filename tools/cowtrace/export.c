@@ -253,7 +253,8 @@ int cmd_export(int argc, char **argv)
 	 * would read near-zero totals as if they were the system's.
 	 */
 	if (cow_backend == COW_BACKEND_BPF)
-		cow_usage_error("export reads the module's counters: --backend=bpf has no system-wide totals to export");
+		cow_usage_error("export reads the module's counters: %s",
+				"--backend=bpf has no system-wide totals to export");
 	cow_backend = COW_BACKEND_MODULE;
 
 	open = !open_source(&src, false);

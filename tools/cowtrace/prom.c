@@ -72,6 +72,7 @@ static void system_counters(FILE *f, const struct cow_counters *c)
 	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
 		const char *kind;
 		int parent = cow_prom_parent(i, &kind);
+		bool first = true;
 
 		if (parent < 0) {
 			if (!c->have[i])
@@ -88,8 +89,6 @@ static void system_counters(FILE *f, const struct cow_counters *c)
 			 cow_counter_info[parent].name);
 		if (!c->have[i])
 			continue;
-		bool first = true;
-
 		for (int j = parent + 1; j < i; j++)
 			if (c->have[j] && cow_prom_parent(j, NULL) == parent)
 				first = false;
@@ -116,7 +115,8 @@ static const struct {
 	const char *line, *metric, *type, *help;
 	bool ns;
 } health[] = {
-	{ "records_live", "cowstat_records_live", "gauge", "Per-process records of live mms.", false },
+	{ "records_live", "cowstat_records_live", "gauge",
+	  "Per-process records of live mms.", false },
 	{ "records_exited", "cowstat_records_exited", "gauge",
 	  "Retired records kept in the exited ring.", false },
 	{ "records_dropped", "cowstat_records_dropped_total", "counter",
@@ -190,6 +190,7 @@ static const int proc_counters[] = {
 	COWSTAT_forks, COWSTAT_fork_pages_shared, COWSTAT_fork_pt_pages,
 	COWSTAT_wp_faults, COWSTAT_cow_copies, COWSTAT_cow_reuses, COWSTAT_shared_writes,
 };
+
 #define NR_PROC_COUNTERS (sizeof(proc_counters) / sizeof(proc_counters[0]))
 
 static uint64_t val_or_0(const struct cow_proc *p, int idx)
@@ -268,7 +269,8 @@ static void process_lines(FILE *f, const struct cow_proc *procs, size_t nr, long
 		if (!any)
 			continue;
 		snprintf(name, sizeof(name), "cowstat_process_%s_total", cow_counter_info[idx].name);
-		snprintf(help, sizeof(help), "%s (%s), per process: the top %ld live processes by cow_copies.",
+		snprintf(help, sizeof(help),
+			 "%s (%s), per process: the top %ld live processes by cow_copies.",
 			 cow_counter_info[idx].meaning, cow_counter_info[idx].name, top);
 		family(f, name, "counter", help);
 		for (size_t i = 0; i < n; i++) {
