@@ -258,7 +258,7 @@ if [ $have_ne = 1 ]; then
 		--collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$TF" >"$WORK/ne.log" 2>&1 &
 	pids+=($!)
-	if wait_http "http://127.0.0.1:$ne_port/metrics" 30; then
+	if wait_http "http://127.0.0.1:$ne_port/metrics" 60; then
 		curl -sf "http://127.0.0.1:$ne_port/metrics" >"$WORK/scrape.txt"
 		# node_exporter sorts the labels by name.
 		want_lines node_exporter_serves "$WORK/scrape.txt" \
@@ -272,7 +272,7 @@ if [ $have_ne = 1 ]; then
 		grep -q 'kind="pfn"' "$WORK/scrape.txt" && fail node_exporter_no_unavailable "pfn served" ||
 			pass node_exporter_no_unavailable
 	else
-		fail node_exporter_serves "no answer on 127.0.0.1:$ne_port in 30 s: $(tail -n 3 "$WORK/ne.log")"
+		fail node_exporter_serves "no answer on 127.0.0.1:$ne_port in 60 s: $(tail -n 3 "$WORK/ne.log")"
 		have_prom=0
 	fi
 else
