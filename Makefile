@@ -12,6 +12,7 @@
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
 #   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel)
+#   make deb              the Debian packages cowstat-dkms and cowtrace, in build/deb/
 #   make deps             install what the project needs (Debian 12)
 #   make clean
 
@@ -39,7 +40,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 MODULE_DIR := $(PROJECT)
 endif
 
-.PHONY: all module tools demo check kunit lint bench deps clean help
+.PHONY: all module tools demo check kunit lint bench deb deps clean help
 
 all: module tools
 
@@ -72,6 +73,10 @@ lint:
 bench:
 	@scripts/deps
 	@bench/run
+
+deb:
+	@scripts/deps
+	@scripts/deb
 
 deps:
 	@scripts/deps

@@ -63,7 +63,8 @@ void cow_backend_from_args(int *argc, char **argv)
 		    strcmp(argv[i - 1], "-s") && strcmp(argv[i - 1], "-r") &&
 		    strcmp(argv[i - 1], "-n") && strcmp(argv[i - 1], "-t") &&
 		    strcmp(argv[i - 1], "-k") && strcmp(argv[1], "top") &&
-		    strcmp(argv[1], "status") && strcmp(argv[1], "verify")) {
+		    strcmp(argv[1], "status") && strcmp(argv[1], "verify") &&
+		    strcmp(argv[1], "export")) {
 			while (i < *argc)
 				argv[out++] = argv[i++];
 			break;

@@ -4,7 +4,8 @@
  * processes, from the counters of the cowstat kernel module.
  *
  * This file holds the options and hands each job to its own file:
- * run.c (-- COMMAND), attach.c (-p PID), top.c (top), status.c (status).
+ * run.c (-- COMMAND), attach.c (-p PID), top.c (top), status.c (status),
+ * export.c (export).
  */
 #include <argp.h>
 #include <errno.h>
@@ -34,6 +35,8 @@ static const char doc[] =
 "       cowtrace [OPTIONS] -p PID[,PID...]\n"
 "       cowtrace top [OPTIONS] [INTERVAL [COUNT]]   (see cowtrace top --help)\n"
 "       cowtrace status [--selftest]        (see cowtrace status --help)\n"
+"       cowtrace export [--textfile DIR]    (see cowtrace export --help)\n"
+"       cowtrace verify [--all] -- COMMAND  (see cowtrace verify --help)\n"
 "\n"
 "EXAMPLES:\n"
 "    cowtrace -- python3 app.py        # run it, report its whole process tree\n"
@@ -49,6 +52,7 @@ static const char doc[] =
 "    cowtrace -x , -- make -j2         # values split by commas (perf stat -x)\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
+"    cowtrace export --textfile DIR    # metrics for node_exporter's textfile\n"
 "\v"
 "Exit status: COMMAND's own status (128+N when a signal N killed it), also\n"
 "when the report could not be read after COMMAND ran (stderr says so); 127\n"
@@ -381,6 +385,8 @@ int main(int argc, char **argv)
 		return cmd_top(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "export"))
+		return cmd_export(argc - 1, argv + 1);
 
 	cow_parse_options(&main_argp, argc, argv, &a);
 

@@ -92,6 +92,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow
 int cmd_top(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /*
  * Option parsing shared by the subcommands: plain argp, with its own
