@@ -731,7 +731,9 @@ static int read_rows(int fd, struct row *rows, int max)
 		rows[n].state[0] = '\0';
 		for (tok = strtok_r(line, " ", &save); tok && c < 128;
 		     tok = strtok_r(NULL, " ", &save), c++) {
-			vals[c] = strtoll(tok, NULL, 0);
+			/* "-": unavailable, never read as 0 (strtoll would) */
+			vals[c] = strcmp(tok, "-") ? strtoll(tok, NULL, 0) :
+						     CS_UNAVAILABLE;
 			if (c == state_col)
 				snprintf(rows[n].state, sizeof(rows[n].state),
 					 "%s", tok);
@@ -931,7 +933,10 @@ void cs_expect_group(const char *label, struct cs_group *g,
 	}
 	cs_group_read(g, got);
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
-		if (want[i] != got[i])
+		if (want[i] != got[i] && got[i] == CS_UNAVAILABLE)
+			cs_fail("%s: expected %s=%lld got - (unavailable)",
+				label, cs_counter_names[i], want[i]);
+		else if (want[i] != got[i])
 			cs_fail("%s: expected %s=%lld got %lld", label,
 				cs_counter_names[i], want[i], got[i]);
 }
@@ -1219,4 +1224,28 @@ void cs_child_write(struct cs_chan *c, long first, long count, int value,
 void cs_child_exit(struct cs_chan *c)
 {
 	cs_tell_child(c, -1);
+}
+
+/* ---- loading and unloading the module (d* scenarios) ---- */
+
+int cs_module_unload(void)
+{
+	return syscall(SYS_delete_module, "cowstat", O_NONBLOCK);
+}
+
+int cs_module_load(const char *params)
+{
+	const char *ko = getenv("COWSTAT_KO");
+	int fd, ret, err;
+
+	if (!ko || !*ko)
+		cs_die("COWSTAT_KO is not set: run in the test VM with --insmod");
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cs_die("open %s", ko);
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
 }

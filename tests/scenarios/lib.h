@@ -86,11 +86,14 @@ struct cs_exp {
 /* A group for @pid and its later descendants, events in [start, end). */
 void cs_track(struct cs_group *g, pid_t pid, const void *start, const void *end);
 void cs_untrack(struct cs_group *g);
+/* A counter the module prints as "-" (unavailable) reads as this. */
+#define CS_UNAVAILABLE (-1LL)
 void cs_group_read(struct cs_group *g, long long val[COWSTAT_NR_COUNTERS]);
 long long cs_group_get(struct cs_group *g, const char *counter);
 /*
  * Asserts every counter of the group: those named in @exp (terminated by a
- * NULL name) have their value, every other counter is 0.  The sums of
+ * NULL name) have their value (CS_UNAVAILABLE for "-"), every other counter
+ * is 0 (an unavailable one fails: "-" is not 0).  The sums of
  * counters.h (fork_pages_shared, cow_copies, cow_reuses) are filled in from
  * their parts unless @exp names them.
  */
@@ -192,5 +195,13 @@ void cs_child_exit(struct cs_chan *c);
 /* sysfs/procfs knobs the scenario changes and restores */
 int cs_read_file(const char *path, char *buf, size_t len);
 int cs_write_file(const char *path, const char *val);
+
+/* ---- the module itself (d* scenarios) ---- */
+/*
+ * finit_module of $COWSTAT_KO (exported by the test VM) with @params;
+ * returns 0 or -1 with errno set.  cs_module_unload() is rmmod (O_NONBLOCK).
+ */
+int cs_module_load(const char *params);
+int cs_module_unload(void);
 
 #endif
