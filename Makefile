@@ -8,6 +8,8 @@
 #   make tools            cowtrace
 #   make demo             the main job: a demo in the test VM
 #   make check            every test; ends with "N passed, N failed, N skipped"
+#   make stress           load/unload, churn, fuzz and invariants at length in
+#                         the VM (STRESS_VMS="6.1 6.12 6.1-rt"; ~15 min each)
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
 #   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel)
@@ -32,7 +34,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 MODULE_DIR := $(PROJECT)
 endif
 
-.PHONY: all module tools demo check kunit lint bench deps clean help
+.PHONY: all module tools demo check stress kunit lint bench deps clean help
 
 all: module tools
 
@@ -56,6 +58,10 @@ check:
 	@scripts/deps
 	@scripts/check
 
+stress:
+	@scripts/deps
+	@scripts/check stress
+
 kunit:
 	@scripts/kunit
 
@@ -78,4 +84,4 @@ clean:
 	$(MAKE) -C bench clean 2>/dev/null || true
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+	@sed -n '3,19s/^# \{0,1\}//p' Makefile
