@@ -9,6 +9,8 @@
 #   make tools            cowtrace
 #   make demo             the main job: a demo in the test VM
 #   make check            every test; ends with "N passed, N failed, N skipped"
+#   make stress           load/unload, churn, fuzz and invariants at length in
+#                         the VM (STRESS_VMS="6.1 6.12 6.1-rt"; ~15 min each)
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
 #   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel)
@@ -40,7 +42,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 MODULE_DIR := $(PROJECT)
 endif
 
-.PHONY: all module tools demo check kunit lint bench deb deps clean help
+.PHONY: all module tools demo check stress kunit lint bench deb deps clean help
 
 all: module tools
 
@@ -63,6 +65,10 @@ demo:
 check:
 	@scripts/deps
 	@scripts/check
+
+stress:
+	@scripts/deps
+	@scripts/check stress
 
 kunit:
 	@scripts/kunit
@@ -90,4 +96,4 @@ clean:
 	$(MAKE) -C bench clean 2>/dev/null || true
 
 help:
-	@sed -n '3,18s/^# \{0,1\}//p' Makefile
+	@sed -n '3,20s/^# \{0,1\}//p' Makefile

@@ -156,6 +156,26 @@ static void cowstat_parse_track_unterminated(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, cmd.has_range);
 }
 
+/* timing takes "0" or "1" and nothing that merely starts like them. */
+static void cowstat_parse_switch_input(struct kunit *test)
+{
+	static const char *const bad[] = { "", "\n", "2", "10", "yes", "y",
+					   "on", "1 ", " 1", "1\n\n", "0x1" };
+	bool on = true;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, cowstat_parse_switch("0\n", 2, &on), 0);
+	KUNIT_EXPECT_FALSE(test, on);
+	KUNIT_EXPECT_EQ(test, cowstat_parse_switch("1", 1, &on), 0);
+	KUNIT_EXPECT_TRUE(test, on);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int ret = cowstat_parse_switch(bad[i], strlen(bad[i]), &on);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL, "input '%s'", bad[i]);
+		KUNIT_EXPECT_TRUE(test, on);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* reset writes                                                        */
 /* ------------------------------------------------------------------ */
@@ -269,6 +289,10 @@ static char *expected_stats(struct kunit *test, struct cowstat *cs)
 			 cs->nr_live);
 	len += scnprintf(buf + len, size - len, "records_exited %u\n",
 			 cs->ring_len);
+	len += scnprintf(buf + len, size - len, "records_created %llu\n",
+			 cs->nr_created);
+	len += scnprintf(buf + len, size - len, "records_recycled %llu\n",
+			 cs->nr_recycled);
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
 		len += scnprintf(buf + len, size - len, "%s %lld\n",
 				 health_names[i],
@@ -324,8 +348,9 @@ static void cowstat_show_stats_overflow_retry(struct kunit *test)
 	big = cowstat_kunit_show(test, cowstat_show_stats, cs, 65536, NULL);
 	KUNIT_EXPECT_GE(test, overflows, 1U);
 	KUNIT_EXPECT_STREQ(test, small, big);
+	/* records_live/exited/created/recycled, health, groups, fork_ns */
 	KUNIT_EXPECT_EQ(test, cowstat_kunit_nr_lines(big),
-			COWSTAT_NR_COUNTERS + 2 + COWSTAT_NR_HEALTH + 2);
+			COWSTAT_NR_COUNTERS + 4 + COWSTAT_NR_HEALTH + 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -720,6 +745,7 @@ static struct kunit_case cowstat_format_cases[] = {
 	KUNIT_CASE_PARAM(cowstat_parse_track_input, track_gen_params),
 	KUNIT_CASE(cowstat_parse_track_oversized),
 	KUNIT_CASE(cowstat_parse_track_unterminated),
+	KUNIT_CASE(cowstat_parse_switch_input),
 	KUNIT_CASE_PARAM(cowstat_parse_reset_input, reset_gen_params),
 	KUNIT_CASE(cowstat_parse_reset_oversized),
 	KUNIT_CASE(cowstat_show_version_line),

@@ -238,6 +238,42 @@ static void cowstat_rec_get_table_full(struct kunit *test)
 }
 
 /*
+ * records_created == records_live + records_exited + records_recycled,
+ * through forks, exits, a full ring, a full table and a reset (which
+ * zeroes counters, not these).
+ */
+static void cowstat_rec_counts_invariant(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 4, 2);
+	struct cowstat_rec_counts n;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		cowstat_kunit_rec(test, cs, i, 100 + i, COWSTAT_BIRTH_FORK,
+				  NULL);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, cowstat_rec_get(cs, cowstat_kunit_key(9),
+						COWSTAT_BIRTH_FORK, NULL,
+						NULL));
+	rcu_read_unlock();
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_TRUE(test, retire(cs, i, i + 1));
+	cowstat_reset(cs);
+	cowstat_rec_counts(cs, &n);
+	KUNIT_EXPECT_EQ(test, n.created, 4ULL);
+	KUNIT_EXPECT_EQ(test, n.live, 1U);
+	KUNIT_EXPECT_EQ(test, n.exited, 2U);
+	KUNIT_EXPECT_EQ(test, n.recycled, 1ULL);
+	KUNIT_EXPECT_EQ(test, health(cs, COWSTAT_H_records_dropped), 0ULL);
+	rcu_barrier();
+	cowstat_kunit_rec(test, cs, 10, 110, COWSTAT_BIRTH_FORK, NULL);
+	cowstat_rec_counts(cs, &n);
+	KUNIT_EXPECT_EQ(test, n.created, 5ULL);
+	KUNIT_EXPECT_EQ(test, n.created,
+			(u64)n.live + n.exited + n.recycled);
+}
+
+/*
  * A slot that left the ring is free only after a grace period.  While a
  * reader holds rcu_read_lock() none can end, so the pool runs dry after
  * exactly pool_size incarnations, and refills after rcu_barrier().
@@ -634,6 +670,7 @@ static struct kunit_case cowstat_table_cases[] = {
 	KUNIT_CASE(cowstat_account_fork_ns_charges),
 	KUNIT_CASE(cowstat_health_inc_counts),
 	KUNIT_CASE(cowstat_reset_keeps_records),
+	KUNIT_CASE(cowstat_rec_counts_invariant),
 	{}
 };
 

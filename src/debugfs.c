@@ -11,6 +11,7 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -85,14 +86,35 @@ static int timing_open(struct inode *inode, struct file *file)
 	return single_open(file, timing_show, inode->i_private);
 }
 
+/* Copy a short write from userspace; the core parses it. */
+static ssize_t cowstat_copy_cmd(char *buf, size_t size,
+				const char __user *ubuf, size_t count)
+{
+	if (!count || count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return count;
+}
+
+/*
+ * Every write is one whole command, whatever the file position (track's
+ * position belongs to its reader): a command split over two writes is two
+ * commands, each judged on its own.  Nothing changes unless the write is
+ * valid.
+ */
 static ssize_t timing_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
+	char buf[16];
+	ssize_t n = cowstat_copy_cmd(buf, sizeof(buf), ubuf, count);
 	bool on;
-	int ret = kstrtobool_from_user(ubuf, count, &on);
 
-	if (ret)
-		return ret;
+	if (n < 0)
+		return n;
+	if (cowstat_parse_switch(buf, n, &on))
+		return -EINVAL;
 	if (on)
 		static_branch_enable(&cowstat_timing);
 	else
@@ -108,18 +130,6 @@ static const struct file_operations timing_fops = {
 	.llseek = seq_lseek,
 	.release = single_release,
 };
-
-/* Copy a short write from userspace; the core parses it. */
-static ssize_t cowstat_copy_cmd(char *buf, size_t size,
-				const char __user *ubuf, size_t count)
-{
-	if (!count || count >= size)
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	return count;
-}
 
 static ssize_t reset_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
@@ -197,7 +207,16 @@ static long track_start(struct cowstat_track_owner *owner,
 	rcu_read_unlock();
 	if (!t)
 		return -ESRCH;
-	/* NULL for a zombie or a kernel thread: an empty group. */
+	/*
+	 * A group is led by a process: a thread id other than its process's
+	 * would start a group that "-TID" cannot end, and a kernel thread has
+	 * no address space to count.
+	 */
+	if (!thread_group_leader(t) || (t->flags & PF_KTHREAD)) {
+		put_task_struct(t);
+		return -EINVAL;
+	}
+	/* NULL for a zombie: an empty group. */
 	mm = get_task_mm(t);
 	cowstat_ident_of(t, &id);
 	gen = cowstat_group_start(&cowstat_state, owner, cmd, &id, mm);

@@ -305,6 +305,10 @@ const char *cowstat_health_name(enum cowstat_health_id id);
  * @ring_size:   capacity of @ring
  * @ring_head:   index of the oldest retired record
  * @ring_len:    retired records in the ring
+ * @nr_created:  records ever taken from the pool (never reset)
+ * @nr_recycled: retired records that left the ring, or skipped it when it
+ *               has no room (never reset); at every moment, under @lock,
+ *               @nr_created == @nr_live + @ring_len + @nr_recycled
  * @next_gen:    source of record and group generations
  * @totals:      system-wide counters
  * @groups:      track group slots
@@ -328,6 +332,8 @@ struct cowstat {
 	unsigned int ring_size;
 	unsigned int ring_head;
 	unsigned int ring_len;
+	u64 nr_created;
+	u64 nr_recycled;
 	atomic64_t next_gen;
 	struct cowstat_counters totals;
 	struct cowstat_group groups[COWSTAT_MAX_GROUPS];
@@ -429,6 +435,27 @@ unsigned long cowstat_rec_groups(struct cowstat *cs, const void *key);
  * Return: the number.
  */
 unsigned int cowstat_nr_live(struct cowstat *cs);
+
+/**
+ * struct cowstat_rec_counts - the record numbers, read in one go
+ * @live:     live records
+ * @exited:   retired records in the exited ring
+ * @created:  records ever created
+ * @recycled: retired records that left the ring (or never entered it)
+ */
+struct cowstat_rec_counts {
+	unsigned int live;
+	unsigned int exited;
+	u64 created;
+	u64 recycled;
+};
+
+/**
+ * cowstat_rec_counts() - snapshot of the record numbers under the lock
+ * @cs: instance
+ * @n:  result; @n->created == @n->live + @n->exited + @n->recycled
+ */
+void cowstat_rec_counts(struct cowstat *cs, struct cowstat_rec_counts *n);
 
 /**
  * cowstat_nr_exited() - retired records in the exited ring now
@@ -641,6 +668,15 @@ int cowstat_parse_track(const char *buf, size_t len,
  * Return: 0, or -EINVAL.
  */
 int cowstat_parse_reset(const char *buf, size_t len);
+
+/**
+ * cowstat_parse_switch() - parse a write to the timing file
+ * @buf: the written bytes; "0" or "1" with an optional trailing newline
+ * @len: their number
+ * @on:  result
+ * Return: 0, or -EINVAL (and @on unchanged).
+ */
+int cowstat_parse_switch(const char *buf, size_t len, bool *on);
 
 /**
  * cowstat_show_version() - the version file

@@ -127,6 +127,21 @@ int cowstat_parse_reset(const char *buf, size_t len)
 	return strcmp(line, "1") ? -EINVAL : 0;
 }
 
+int cowstat_parse_switch(const char *buf, size_t len, bool *on)
+{
+	char line[COWSTAT_CMD_MAX];
+
+	if (cowstat_cmd_copy(line, buf, len))
+		return -EINVAL;
+	if (!strcmp(line, "0"))
+		*on = false;
+	else if (!strcmp(line, "1"))
+		*on = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 void cowstat_show_version(struct seq_file *m)
 {
 	seq_printf(m, "cowstat %s format %d\n", COWSTAT_VERSION,
@@ -151,6 +166,7 @@ const char *cowstat_health_name(enum cowstat_health_id id)
 
 void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 {
+	struct cowstat_rec_counts n;
 	unsigned int i;
 
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
@@ -160,8 +176,12 @@ void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 			seq_printf(m, "%s %lld\n", cowstat_counter_name(i),
 				   (long long)atomic64_read(&cs->totals.v[i]));
 	}
-	seq_printf(m, "records_live %u\n", cowstat_nr_live(cs));
-	seq_printf(m, "records_exited %u\n", cowstat_nr_exited(cs));
+	/* One snapshot: created == live + exited + recycled holds in it. */
+	cowstat_rec_counts(cs, &n);
+	seq_printf(m, "records_live %u\n", n.live);
+	seq_printf(m, "records_exited %u\n", n.exited);
+	seq_printf(m, "records_created %llu\n", n.created);
+	seq_printf(m, "records_recycled %llu\n", n.recycled);
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
 		seq_printf(m, "%s %lld\n", cowstat_health_name(i),
 			   (long long)atomic64_read(&cs->health[i]));

@@ -155,6 +155,7 @@ static void cowstat_rec_free_rcu(struct rcu_head *head)
 /* Caller holds cs->lock; @rec is unhashed. */
 static void cowstat_recycle(struct cowstat *cs, struct cowstat_rec *rec)
 {
+	cs->nr_recycled++;
 	rec->state = COWSTAT_REC_RECYCLE;
 	call_rcu(&rec->rcu, cowstat_rec_free_rcu);
 }
@@ -227,6 +228,7 @@ struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
 	cowstat_counters_zero(&rec->c);
 	rec->state = COWSTAT_REC_LIVE;
 	cs->nr_live++;
+	cs->nr_created++;
 	hlist_add_head_rcu(&rec->node, cowstat_bucket(cs, key));
 out:
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
@@ -277,6 +279,18 @@ unsigned long cowstat_rec_groups(struct cowstat *cs, const void *key)
 unsigned int cowstat_nr_live(struct cowstat *cs)
 {
 	return READ_ONCE(cs->nr_live);
+}
+
+void cowstat_rec_counts(struct cowstat *cs, struct cowstat_rec_counts *n)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&cs->lock, flags);
+	n->live = cs->nr_live;
+	n->exited = cs->ring_len;
+	n->created = cs->nr_created;
+	n->recycled = cs->nr_recycled;
+	raw_spin_unlock_irqrestore(&cs->lock, flags);
 }
 
 unsigned int cowstat_nr_exited(struct cowstat *cs)

@@ -38,25 +38,6 @@
 #define STRESS_PAGES 64
 #define RELOADS 6
 
-static const char *ko;
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "cowstat", O_NONBLOCK);
-}
-
-static int load(const char *params)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
-
-	if (fd < 0)
-		cs_die("open %s", ko);
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
 
 /* Fork, COW-break in the child, reuse in the parent, first touches. */
 static void __attribute__((noreturn)) stress(void)
@@ -154,8 +135,7 @@ int main(void)
 	unsigned int i;
 
 	cs_init("d02-arm-disarm", CS_NO_PIN);
-	ko = getenv("COWSTAT_KO");
-	if (!ko || !*ko)
+	if (!getenv("COWSTAT_KO"))
 		cs_die("COWSTAT_KO is not set: run in the test VM with --insmod");
 	for (i = 0; i < 2; i++) {
 		st[i] = fork();
@@ -165,16 +145,16 @@ int main(void)
 			stress();
 	}
 	for (i = 0; i < RELOADS; i++) {
-		if (unload())
+		if (cs_module_unload())
 			cs_die("rmmod cowstat (round %u)", i);
 		usleep(20000);
-		if (load(i % 2 ? "wp_return=1" : ""))
+		if (cs_module_load(i % 2 ? "wp_return=1" : ""))
 			cs_die("insmod cowstat (round %u)", i);
 		usleep(20000);
 	}
 	/* The last round loaded wp_return=1; then the default. */
 	checks("wp_return=1", 1);
-	if (unload() || load(""))
+	if (cs_module_unload() || cs_module_load(""))
 		cs_die("reload cowstat without parameters");
 	checks("default", 0);
 

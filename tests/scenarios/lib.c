@@ -1331,3 +1331,27 @@ void cs_child_exit(struct cs_chan *c)
 {
 	cs_tell_child(c, -1);
 }
+
+/* ---- loading and unloading the module (d* scenarios) ---- */
+
+int cs_module_unload(void)
+{
+	return syscall(SYS_delete_module, "cowstat", O_NONBLOCK);
+}
+
+int cs_module_load(const char *params)
+{
+	const char *ko = getenv("COWSTAT_KO");
+	int fd, ret, err;
+
+	if (!ko || !*ko)
+		cs_die("COWSTAT_KO is not set: run in the test VM with --insmod");
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cs_die("open %s", ko);
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}

@@ -93,12 +93,11 @@ void cs_group_read(struct cs_group *g, long long val[COWSTAT_NR_COUNTERS]);
 long long cs_group_get(struct cs_group *g, const char *counter);
 /*
  * Asserts every counter of the group: those named in @exp (terminated by a
- * NULL name) have their value, every other counter is 0.  The sums of
+ * NULL name) have their value, every other counter is 0; a counter the
+ * module shows as "-" must be one that probes calls unavailable (it is not
+ * compared, and the PASS line names it).  The sums of
  * counters.h (fork_pages_shared, cow_copies, cow_reuses) are filled in from
- * their parts unless @exp names them.  A counter the module reports
- * unavailable on this kernel (probes: "unavailable(REASON)") is never
- * counted: it is asserted 0 instead, and the scenario's result line names
- * it and its reason.
+ * their parts unless @exp names them.
  */
 void cs_expect_group(const char *label, struct cs_group *g,
 		     const struct cs_exp *exp);
@@ -204,5 +203,13 @@ void cs_child_exit(struct cs_chan *c);
 /* sysfs/procfs knobs the scenario changes and restores */
 int cs_read_file(const char *path, char *buf, size_t len);
 int cs_write_file(const char *path, const char *val);
+
+/* ---- the module itself (d* scenarios) ---- */
+/*
+ * finit_module of $COWSTAT_KO (exported by the test VM) with @params;
+ * returns 0 or -1 with errno set.  cs_module_unload() is rmmod (O_NONBLOCK).
+ */
+int cs_module_load(const char *params);
+int cs_module_unload(void);
 
 #endif

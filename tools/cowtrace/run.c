@@ -141,9 +141,18 @@ static void note_dropped(struct cow_report *r, const struct cow_stats *before,
 {
 	uint64_t b, a;
 
+	/*
+	 * records_dropped: a new mm found the table full (max_records), so
+	 * its events reached the system totals only, not its row or group.
+	 */
 	if (cow_stats_extra(before, "records_dropped", &b) &&
 	    cow_stats_extra(after, "records_dropped", &a) && a > b)
-		cow_report_note(r, "%llu exited records left the module's ring during the run; some short-lived processes may be missing above (the total is exact)",
+		cow_report_note(r, "%llu new processes found the module's record table full (max_records) and were not recorded: their events are missing from the rows and the totals above, which are lower bounds (reload cowstat with a larger max_records)",
+				(unsigned long long)(a - b));
+	/* records_recycled: rows gone, their events still in the totals. */
+	if (cow_stats_extra(before, "records_recycled", &b) &&
+	    cow_stats_extra(after, "records_recycled", &a) && a > b)
+		cow_report_note(r, "%llu exited processes left the module's ring of exited records during the run; some short-lived processes may be missing from the rows above (the total is exact)",
 				(unsigned long long)(a - b));
 	/* The module's own health lines: events it could not follow. */
 	{

@@ -488,7 +488,7 @@ const char *cow_track_strerror(int err)
 	case ENOSPC:
 		return "no free track group left in the module: end another cowtrace session";
 	case EINVAL:
-		return "the module rejected the track request: use a cowtrace built with the module";
+		return "the module rejected the track request: the PID must name a process, not one of its threads or a kernel thread";
 	case EACCES:
 	case EPERM:
 		return "permission denied: run cowtrace as root (sudo cowtrace ...)";
