@@ -474,7 +474,13 @@ static int latency_line(char *line, void *arg)
 	if (blank(line))
 		return 0;
 	n = split(line, tok, 4, false);
-	if (n == 2 && !strcmp(tok[0], "hist")) {
+	/*
+	 * "hist NAME", then its buckets; or "hist NAME unavailable(REASON)":
+	 * not timed with the module's parameters, no buckets follow.
+	 */
+	if (!strcmp(tok[0], "hist") &&
+	    (n == 2 || (n == 3 && !strncmp(tok[2], "unavailable(", 12) &&
+			tok[2][strlen(tok[2]) - 1] == ')'))) {
 		if (l->nr == COW_MAX_HISTS) {
 			l->skipped++;
 			return 0;
@@ -482,23 +488,11 @@ static int latency_line(char *line, void *arg)
 		h = &l->h[l->nr++];
 		memset(h, 0, sizeof(*h));
 		copy_str(h->name, sizeof(h->name), tok[1]);
-		return 0;
-	}
-	/* "hist NAME unavailable(REASON)": not timed, no buckets follow */
-	if (n == 3 && !strcmp(tok[0], "hist") &&
-	    !strncmp(tok[2], "unavailable(", 12) &&
-	    tok[2][strlen(tok[2]) - 1] == ')') {
-		if (l->nr == COW_MAX_HISTS) {
-			l->skipped++;
-			return 0;
+		if (n == 3) {
+			tok[2][strlen(tok[2]) - 1] = '\0';
+			copy_str(h->unavailable, sizeof(h->unavailable),
+				 tok[2][12] ? tok[2] + 12 : "?");
 		}
-		h = &l->h[l->nr++];
-		memset(h, 0, sizeof(*h));
-		copy_str(h->name, sizeof(h->name), tok[1]);
-		tok[2][strlen(tok[2]) - 1] = '\0';
-		copy_str(h->unavailable, sizeof(h->unavailable), tok[2] + 12);
-		if (!h->unavailable[0])
-			copy_str(h->unavailable, sizeof(h->unavailable), "?");
 		return 0;
 	}
 	if (n != 3 || !l->nr || !cow_parse_u64(tok[0], &b.lo) ||

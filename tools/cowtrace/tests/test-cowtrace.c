@@ -356,6 +356,16 @@ static void test_latency(void)
 	CHECK(l.h[0].nr == 1 && l.h[0].b[0].lo == 1024 && l.h[0].b[0].count == 2,
 	      "delta keeps only buckets that grew");
 	CHECK(l.h[1].nr == 1 && l.h[1].b[0].count == 10, "delta of a hist absent before");
+	/* wp_return=0: the wp_* histograms say why they are not timed */
+	CHECK(!cow_latency_parse("hist fork_copy\n1024 2047 1\n"
+				 "hist wp_copy unavailable(do_wp_page:wp_return=0)\n"
+				 "hist wp_reuse unavailable()\nhist thp_wp\n", &l), "parse");
+	CHECK(l.nr == 4 && l.skipped == 0, "%zu hists, %zu skipped", l.nr, l.skipped);
+	CHECK(!l.h[0].unavailable[0] && l.h[0].nr == 1, "fork_copy available");
+	CHECK(!strcmp(l.h[1].name, "wp_copy") && l.h[1].nr == 0 &&
+	      !strcmp(l.h[1].unavailable, "do_wp_page:wp_return=0"), "wp_copy unavailable");
+	CHECK(!strcmp(l.h[2].unavailable, "?"), "empty reason");
+	CHECK(!l.h[3].unavailable[0] && l.h[3].nr == 0, "thp_wp available, empty");
 }
 
 static void test_version(void)
@@ -395,6 +405,14 @@ static void test_hist_render(void)
 	cow_hist_print(cap_open(&c), &h);
 	out = cap_close(&c);
 	CHECK(strstr(out, "(no events)"), "empty hist: %s", out);
+	free(c.buf);
+
+	/* unavailable is said, never an empty histogram */
+	snprintf(h.unavailable, sizeof(h.unavailable), "do_wp_page:wp_return=0");
+	cow_hist_print(cap_open(&c), &h);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "wp_copy\n  (unavailable: do_wp_page:wp_return=0)\n"),
+	      "unavailable hist: %s", out);
 	free(c.buf);
 }
 

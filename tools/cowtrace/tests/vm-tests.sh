@@ -197,6 +197,13 @@ if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$err"
 else
 	fail hist "rc $rc: $(sed -n '/^Latency/,$p' <<<"$err")"
 fi
+# by default (wp_return=0) the do_wp_page latencies say why they are missing
+if grep -q '^  (unavailable: do_wp_page:wp_return=0)$' <<<"$err" &&
+   ! grep -A1 '^wp_copy$' <<<"$err" | grep -q 'no events'; then
+	pass hist_wp_unavailable
+else
+	fail hist_wp_unavailable "$(sed -n '/^wp_copy/,+1p' <<<"$err")"
+fi
 
 # ---- the report never mixes with COMMAND's output (issue 11) ----
 got=$("$COWTRACE" -- sh -c 'echo hi' 2>/dev/null | cat)
