@@ -65,6 +65,7 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 	struct cowstat_ones ones = { };
 	struct cowstat_wp_pending *p;
 	struct cowstat_rec *rec;
+	bool decided;
 
 	/* Entered with the page table lock held: the page is stable. */
 	wp.unshare = vmf->flags & FAULT_FLAG_UNSHARE;
@@ -80,11 +81,10 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 	 * wp_faults, and the outcome where the entry decides it; a uffd-wp
 	 * trap is counted here too, and handle_userfault() told apart.
 	 */
-	if (cowstat_classify_wp_entry(&wp, &ones) && !wp.uffd) {
-		cowstat_charge_fault_ones(vma->vm_mm, vmf->address, &ones);
-		return;
-	}
+	decided = cowstat_classify_wp_entry(&wp, &ones) && !wp.uffd;
 	rec = cowstat_charge_fault_ones(vma->vm_mm, vmf->address, &ones);
+	if (decided)
+		return;
 	p = cowstat_tct_wp_open();
 	if (!p)
 		return;

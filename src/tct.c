@@ -91,21 +91,28 @@ void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind)
 	return s ? s->ctx[kind] : NULL;
 }
 
-void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
+/* Frees @s (its owner's) when it holds nothing any more. */
+static void cowstat_tct_put(struct cowstat_tct_slot *s)
 {
-	struct cowstat_tct_slot *s = cowstat_tct_own(key);
 	unsigned int k;
 
-	if (!s)
-		return;
-	s->ctx[kind] = NULL;
 	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
 		if (s->ctx[k])
 			return;
 	if (s->wp.mm)
 		return;
-	/* Contexts are cleared before another task may claim the slot. */
+	/* The slot is empty before another task may claim it. */
 	smp_store_release(&s->key, NULL);
+}
+
+void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+
+	if (!s)
+		return;
+	s->ctx[kind] = NULL;
+	cowstat_tct_put(s);
 }
 
 /* current's slot, or NULL when it has none. */
@@ -151,14 +158,8 @@ struct cowstat_wp_pending *cowstat_tct_wp_open(void)
 /* The pending write fault in @s (current's) is told: free the slot if empty. */
 void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
 {
-	unsigned int k;
-
 	s->wp.mm = NULL;
-	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
-		if (s->ctx[k])
-			return;
-	/* The slot is empty before another task may claim it. */
-	smp_store_release(&s->key, NULL);
+	cowstat_tct_put(s);
 }
 
 /*
