@@ -378,6 +378,8 @@ int main(int argc, char **argv)
 	struct main_args a = { 0 };
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "__spawn"))
+		return cow_spawn_stage(argc, argv);
 	cow_backend_from_args(&argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return cmd_verify(argc - 1, argv + 1);

@@ -87,6 +87,23 @@ struct cow_user {
 	char home[256];
 };
 
+/*
+ * Starting COMMAND (spawn.c): posix_spawn of this binary's "__spawn" stage,
+ * which writes a byte to @ready_fd, waits for one on @go_fd, switches to @u
+ * (if set) and execs @cmd.  A failure after go is a struct
+ * cow_child_failure on @fail_fd (close-on-exec: EOF means COMMAND runs), or
+ * with @fail_fd < 0 a line on stderr.  Returns 0 or a negative errno.
+ */
+enum cow_child_stage { COW_STAGE_GROUPS, COW_STAGE_SETGID, COW_STAGE_SETUID, COW_STAGE_EXEC };
+struct cow_child_failure {
+	int stage;
+	int err;
+};
+int cow_spawn_command(char **cmd, const struct cow_user *u, int ready_fd, int go_fd,
+		      int fail_fd, pid_t *pid);
+/* main() for argv[1] == "__spawn" */
+int cow_spawn_stage(int argc, char **argv);
+
 int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u);
 int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow_output *o);
 int cmd_top(int argc, char **argv);

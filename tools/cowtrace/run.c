@@ -4,11 +4,12 @@
  *
  * The group must exist before COMMAND execs, or its first events (the
  * exec itself, the dynamic loader's writes, early forks) would be lost.
- * So the child is forked first and waits on a pipe; the parent starts the
- * group for the child's PID and only then lets it go on to drop privileges
- * and exec.  The child first says it is ready, just before it blocks, so
+ * So the child is started first (spawn.c: without sharing our memory,
+ * so cowtrace adds no COW faults of its own) and waits on a pipe; the
+ * parent starts the group for the child's PID and only then lets it go on
+ * to drop privileges and exec.  The child first says it is ready, just before it blocks, so
  * that the parent's snapshot of its record at the group's start cannot
- * race with the child's own first writes after fork.  A second pipe,
+ * race with the child's own first writes after it started.  A second pipe,
  * close-on-exec, carries back the errno of a failed exec: EOF on it means
  * COMMAND is running.
  *
@@ -18,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,13 +30,6 @@
 #include "report.h"
 #include "source.h"
 
-enum child_stage { STAGE_GROUPS, STAGE_SETGID, STAGE_SETUID, STAGE_EXEC };
-
-struct child_failure {
-	int stage;
-	int err;
-};
-
 static volatile pid_t child_pid;
 
 /* SIGTERM and SIGHUP to cowtrace are meant for COMMAND; pass them on. */
@@ -46,78 +39,15 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-static void __attribute__((noreturn)) child_fail(int fd, int stage)
-{
-	struct child_failure f = { .stage = stage, .err = errno };
-	ssize_t n = write(fd, &f, sizeof(f));
-
-	(void)n;
-	_exit(stage == STAGE_EXEC && f.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
-}
-
-/*
- * Write to the stack below us now, so that blocking in read() later does
- * not take a first (COW) fault on a deeper stack page after the snapshot.
- */
-static void __attribute__((noinline)) touch_stack(void)
-{
-	volatile char buf[16384];
-
-	for (size_t i = 0; i < sizeof(buf); i += 64)
-		buf[i] = 0;
-}
-
-static void __attribute__((noreturn)) run_child(char **argv, const struct cow_user *u,
-						int ready_fd, int go_fd, int fail_fd)
-{
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE };
-	sigset_t none;
-	ssize_t n;
-	char c = 'r';
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	touch_stack();
-	if (write(ready_fd, &c, 1) != 1)
-		_exit(EXIT_RUNTIME);
-	close(ready_fd);
-
-	do
-		n = read(go_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(EXIT_RUNTIME);	/* the parent gave up and said why */
-	close(go_fd);
-
-	if (u->set) {
-		if (u->name[0] ? initgroups(u->name, u->gid) : setgroups(1, &u->gid))
-			child_fail(fail_fd, STAGE_GROUPS);
-		if (setgid(u->gid))
-			child_fail(fail_fd, STAGE_SETGID);
-		if (setuid(u->uid))
-			child_fail(fail_fd, STAGE_SETUID);
-		if (u->name[0]) {
-			setenv("USER", u->name, 1);
-			setenv("LOGNAME", u->name, 1);
-			if (u->home[0])
-				setenv("HOME", u->home, 1);
-		}
-	}
-	execvp(argv[0], argv);
-	child_fail(fail_fd, STAGE_EXEC);
-}
-
 /* One line for a child that never became COMMAND; returns the exit code. */
-static int report_child_failure(const struct child_failure *f, char **argv,
+static int report_child_failure(const struct cow_child_failure *f, char **argv,
 				const struct cow_user *u)
 {
-	if (f->stage == STAGE_EXEC && f->err == ENOENT) {
+	if (f->stage == COW_STAGE_EXEC && f->err == ENOENT) {
 		cow_err("%s: command not found: check its name and PATH", argv[0]);
 		return EXIT_NOT_FOUND;
 	}
-	if (f->stage == STAGE_EXEC) {
+	if (f->stage == COW_STAGE_EXEC) {
 		cow_err("%s: cannot execute: %s: check that it is an executable file", argv[0],
 			strerror(f->err));
 		return EXIT_CANNOT_EXEC;
@@ -334,7 +264,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	struct cow_stats st_before, st_after;
 	struct cow_probes probes;
 	struct cow_table baseline;
-	struct child_failure failure;
+	struct cow_child_failure failure;
 	struct cow_report r = { .mode = "run", .argv = argv };
 	struct cow_source src;
 	struct sigaction sa = { .sa_handler = forward_signal };
@@ -369,17 +299,18 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		return EXIT_RUNTIME;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cow_err("fork: %s: free some memory or processes", strerror(errno));
-		cow_source_close(&src);
-		return EXIT_RUNTIME;
-	}
-	if (pid == 0) {
+	err = cow_spawn_command(argv, u, ready[1], go[0], fail[1], &pid);
+	if (err) {
+		cow_err("cannot start a child for COMMAND: %s: free some memory or processes",
+			strerror(-err));
 		close(ready[0]);
+		close(ready[1]);
+		close(go[0]);
 		close(go[1]);
 		close(fail[0]);
-		run_child(argv, u, ready[1], go[0], fail[1]);
+		close(fail[1]);
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
 	}
 	close(ready[1]);
 	close(go[0]);

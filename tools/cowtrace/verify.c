@@ -95,7 +95,7 @@ int cmd_verify(int argc, char **argv)
 	struct cow_source mod, bpf;
 	struct cow_probes mprobes;
 	bool have_mprobes, all = false;
-	int go[2], ready[2], status = 0, diffs = 0, compared = 0, argi = 1;
+	int go[2], ready[2], status = 0, diffs = 0, compared = 0, argi = 1, err;
 	uint64_t gen_m, gen_b, misses;
 	char **cmd;
 	pid_t pid;
@@ -135,23 +135,11 @@ int cmd_verify(int argc, char **argv)
 		goto fail;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cow_err("fork: %s", strerror(errno));
+	/* Quiet from ready until go: both groups start on a still child. */
+	err = cow_spawn_command(cmd, NULL, ready[1], go[0], -1, &pid);
+	if (err) {
+		cow_err("verify: cannot start a child for COMMAND: %s", strerror(-err));
 		goto fail;
-	}
-	if (pid == 0) {
-		char c;
-
-		close(go[1]);
-		close(ready[0]);
-		/* Quiet from here until go: both groups start on a still child. */
-		c = 'r';
-		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
-			_exit(EXIT_RUNTIME);
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "cowtrace: verify: cannot run %s: %s\n", cmd[0], strerror(errno));
-		_exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 	}
 	close(go[0]);
 	close(ready[1]);

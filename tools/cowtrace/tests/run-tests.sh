@@ -369,6 +369,7 @@ fresh
 check_error err_not_found 127 "nosuchcommand: command not found" "$COWTRACE" -- nosuchcommand
 check_closed err_not_found_closed
 check_error err_not_executable 126 "cannot execute" "$COWTRACE" -- /etc/passwd
+check_error err_spawn_stage_typed 2 "__spawn is cowtrace's own stage" "$COWTRACE" __spawn 3 4
 # Option errors are argp's own: its message, then its "Try" line.
 check_argp_error() { # NAME TEXT CMD...
 	local name=$1 text=$2

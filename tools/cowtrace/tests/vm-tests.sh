@@ -189,6 +189,26 @@ run_cmd env SUDO_UID="$(id -u nobody)" SUDO_GID="$(id -g nobody)" "$COWTRACE" --
 [ $rc = 0 ] && [ "$(head -n1 <<<"$out")" = "$(id -u nobody)" ] && pass run_sudo_default ||
 	fail run_sudo_default "rc $rc: $(head -n1 <<<"$out")"
 
+# ---- cowtrace shares no memory with COMMAND (posix_spawn, no mm copied):
+# its own later writes are no COW reuses in the host's pgreuse ----
+run_cmd "$COWTRACE" -- sh -c "echo \$PPID >$WORK/tracer.pid; cat /sys/kernel/debug/cowstat/procs >$WORK/tracer.procs"
+msg=$(python3 - "$WORK/tracer.pid" "$WORK/tracer.procs" <<'PY'
+import sys
+pid = open(sys.argv[1]).read().strip()
+lines = open(sys.argv[2]).read().splitlines()
+hdr = lines[0].split()
+rows = [dict(zip(hdr, l.split(" ", len(hdr) - 1))) for l in lines[1:]]
+mine = [r for r in rows if r["pid"] == pid]
+if not mine:
+    print("no procs row for cowtrace's pid %s" % pid)
+for r in mine:
+    for n in ("forks",):  # what it forked; the rest is what its image received
+        if r[n] != "0":
+            print("cowtrace (pid %s) %s = %s" % (pid, n, r[n]))
+PY
+)
+[ $rc = 0 ] && [ -z "$msg" ] && pass tracer_copies_no_mm || fail tracer_copies_no_mm "rc $rc: $msg"
+
 # ---- --hist ----
 run_cmd "$COWTRACE" --hist -- python3 "$WORK/cow64.py"
 if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$err" &&
