@@ -198,6 +198,34 @@ elif [ $rt = 1 ] && [ "$vrc" = 3 ] && [[ "$summary" == *" 0 differences"* ]] &&
 else
 	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
 fi
+# A multi-threaded storm on both vCPUs (tests/stress/storm: forks, threads
+# forking, vfork+exec, CLONE_VM, THP, hugetlb, KSM, uffd-wp, remote writes)
+# for 15 s under one verify: thousands of processes compared one by one.
+storm=$TESTS/bin/stress/storm
+if [ ! -x "$storm" ]; then
+	fail verify/storm "no $storm (make -C tests)"
+else
+	hp=$(cat /proc/sys/vm/nr_hugepages)
+	echo 16 >/proc/sys/vm/nr_hugepages	# for the hugetlb worker
+	"$COWTRACE" verify -- sh -c "$storm >$WORK/storm.out 2>&1 & s=\$!; sleep 15; kill -TERM \$s; wait \$s" \
+		>"$WORK/verify-storm.out" 2>"$WORK/verify-storm.err"
+	src=$?
+	echo "$hp" >/proc/sys/vm/nr_hugepages
+	ssum=$(grep -E '^verify: ' "$WORK/verify-storm.out")
+	nproc_cmp=$(sed -nE 's/.* ([0-9]+) processes: .*/\1/p' <<<"$ssum")
+	if [ "$src" = 0 ] && [[ "$ssum" == *" 0 differences"*AGREE ]] && [ "${nproc_cmp:-0}" -ge 100 ]; then
+		pass verify/storm
+	elif [ $rt = 1 ] && [ "$src" = 3 ] && [[ "$ssum" == *" 0 differences"* ]] &&
+	     grep -q '^bpf missed ' "$WORK/verify-storm.out" && [ "${nproc_cmp:-0}" -ge 100 ]; then
+		pass verify/storm	# lower bounds on RT, as for the scenarios
+	else
+		fail verify/storm "exit $src: ${ssum:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify-storm.out" | head -5 | tr '\n' ' ') storm: $(tr '\n' ' ' <"$WORK/storm.out")"
+	fi
+	grep -E '^verify: ' "$WORK/verify-storm.out" >&2
+	tr '\n' ' ' <"$WORK/storm.out" >&2
+	echo >&2
+fi
+
 # For the log: verify's summary, what differs, the scenarios' timing (the
 # whole table is thousands of lines, slow on the guest's console).
 grep -E 'DIFFERS|missing in|bpf missed|^verify: |^cowtrace verify' "$WORK/verify.out" | head -100 >&2
