@@ -284,7 +284,7 @@ static char *expected_stats(struct kunit *test, struct cowstat *cs)
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
 		len += scnprintf(buf + len, size - len, "%s %lld\n",
 				 cowstat_kunit_name(i),
-				 (long long)atomic64_read(&cs->totals.v[i]));
+				 (long long)cowstat_total(cs, i));
 	len += scnprintf(buf + len, size - len, "records_live %u\n",
 			 cs->nr_live);
 	len += scnprintf(buf + len, size - len, "records_exited %u\n",

@@ -22,6 +22,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -47,6 +48,18 @@ struct seq_file;
  */
 struct cowstat_counters {
 	atomic64_t v[COWSTAT_NR_COUNTERS];
+};
+
+/**
+ * struct cowstat_totals - one CPU's share of the system-wide counters
+ * @v: indexed by enum cowstat_counter; added to with this_cpu ops only
+ *
+ * Every fault of every process adds to the totals: one shared atomic
+ * would bounce its cache line between all CPUs at every fault.  Each CPU
+ * adds to its own copy; a reader sums them (cowstat_total()).
+ */
+struct cowstat_totals {
+	u64 v[COWSTAT_NR_COUNTERS];
 };
 
 /**
@@ -310,7 +323,7 @@ const char *cowstat_health_name(enum cowstat_health_id id);
  *               has no room (never reset); at every moment, under @lock,
  *               @nr_created == @nr_live + @ring_len + @nr_recycled
  * @next_gen:    source of record and group generations
- * @totals:      system-wide counters
+ * @totals:      system-wide counters, per CPU (cowstat_total())
  * @groups:      track group slots
  * @hist:        latency histograms
  * @health:      health counters (enum cowstat_health_id)
@@ -335,7 +348,7 @@ struct cowstat {
 	u64 nr_created;
 	u64 nr_recycled;
 	atomic64_t next_gen;
-	struct cowstat_counters totals;
+	struct cowstat_totals __percpu *totals;
 	struct cowstat_group groups[COWSTAT_MAX_GROUPS];
 	struct cowstat_hist hist[COWSTAT_NR_HISTS];
 	atomic64_t health[COWSTAT_NR_HEALTH];
@@ -351,6 +364,16 @@ struct cowstat {
  * Return: 0, -EINVAL for bad limits, or -ENOMEM.
  */
 int cowstat_init(struct cowstat *cs, const struct cowstat_limits *lim);
+
+/**
+ * cowstat_total() - a system-wide counter: the sum over every CPU's share
+ * @cs: instance
+ * @id: which counter
+ *
+ * Exact when no event is being charged meanwhile; a read during events
+ * sees each CPU's share at some moment of the read.
+ */
+s64 cowstat_total(const struct cowstat *cs, enum cowstat_counter id);
 
 /**
  * cowstat_destroy() - free an instance (process context)

@@ -174,7 +174,7 @@ void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 			seq_printf(m, "%s -\n", cowstat_counter_name(i));
 		else
 			seq_printf(m, "%s %lld\n", cowstat_counter_name(i),
-				   (long long)atomic64_read(&cs->totals.v[i]));
+				   (long long)cowstat_total(cs, i));
 	}
 	/* One snapshot: created == live + exited + recycled holds in it. */
 	cowstat_rec_counts(cs, &n);

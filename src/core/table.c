@@ -11,6 +11,7 @@
  */
 
 #include <linux/hash.h>
+#include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -60,15 +61,19 @@ int cowstat_init(struct cowstat *cs, const struct cowstat_limits *lim)
 
 	cs->hash = kvcalloc(buckets, sizeof(*cs->hash), GFP_KERNEL);
 	cs->pool = vzalloc(array_size(cs->pool_size, sizeof(*cs->pool)));
+	cs->totals = alloc_percpu(struct cowstat_totals);
 	if (cs->ring_size)
 		cs->ring = kvcalloc(cs->ring_size, sizeof(*cs->ring),
 				    GFP_KERNEL);
-	if (!cs->hash || !cs->pool || (cs->ring_size && !cs->ring)) {
+	if (!cs->hash || !cs->pool || !cs->totals ||
+	    (cs->ring_size && !cs->ring)) {
 		kvfree(cs->hash);
 		vfree(cs->pool);
+		free_percpu(cs->totals);
 		kvfree(cs->ring);
 		cs->hash = NULL;
 		cs->pool = NULL;
+		cs->totals = NULL;
 		cs->ring = NULL;
 		return -ENOMEM;
 	}
@@ -90,17 +95,35 @@ void cowstat_destroy(struct cowstat *cs)
 	rcu_barrier();
 	kvfree(cs->hash);
 	vfree(cs->pool);
+	free_percpu(cs->totals);
 	kvfree(cs->ring);
 	cs->hash = NULL;
 	cs->pool = NULL;
+	cs->totals = NULL;
 	cs->ring = NULL;
+}
+
+s64 cowstat_total(const struct cowstat *cs, enum cowstat_counter id)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(cs->totals, cpu)->v[id]);
+	return (s64)sum;
 }
 
 void cowstat_reset(struct cowstat *cs)
 {
 	unsigned int i;
+	int cpu;
 
-	cowstat_counters_zero(&cs->totals);
+	for_each_possible_cpu(cpu) {
+		struct cowstat_totals *t = per_cpu_ptr(cs->totals, cpu);
+
+		for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+			WRITE_ONCE(t->v[i], 0);
+	}
 	for (i = 0; i < cs->pool_size; i++) {
 		cowstat_counters_zero(&cs->pool[i].c);
 		atomic64_set(&cs->pool[i].fork_ns, 0);
@@ -326,7 +349,8 @@ void cowstat_account(struct cowstat *cs, struct cowstat_rec *rec,
 	unsigned long groups;
 	unsigned int i;
 
-	cowstat_counters_add(&cs->totals, &ev->incs);
+	for (i = 0; i < ev->incs.nr; i++)
+		this_cpu_add(cs->totals->v[ev->incs.id[i]], ev->incs.val[i]);
 	if (!rec) {
 		atomic64_inc(&cs->health[COWSTAT_H_events_unrecorded]);
 		return;
@@ -358,7 +382,7 @@ void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
 	unsigned int k;
 
 	for (k = 0; k < o->n; k++)
-		atomic64_inc(&cs->totals.v[o->id[k]]);
+		this_cpu_inc(cs->totals->v[o->id[k]]);
 	if (!rec) {
 		atomic64_inc(&cs->health[COWSTAT_H_events_unrecorded]);
 		return;
