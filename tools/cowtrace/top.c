@@ -10,6 +10,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "report.h"
 #include "source.h"
 
@@ -57,6 +59,7 @@ struct top_args {
 	long rows;
 	long count;
 	bool noclear;
+	const char *cgroup;	/* -c: the argument, then the resolved path */
 };
 
 struct top_line {
@@ -69,10 +72,10 @@ struct top_line {
 static const char top_doc[] =
 "Live view of the processes with the most COW copies per second.\n"
 "\n"
-"USAGE: cowtrace top [-s KEY] [-r ROWS] [-C] [INTERVAL [COUNT]]\n"
+"USAGE: cowtrace top [-s KEY] [-r ROWS] [-C] [-c CGROUP] [INTERVAL [COUNT]]\n"
 "\n"
 "INTERVAL (seconds, default 1) and COUNT (refreshes, default: until\n"
-"Ctrl-C) are positional, as in biotop; -i and -c say the same.\n"
+"Ctrl-C) are positional, as in biotop; -i and --count say the same.\n"
 "Sort keys: copies (default), reuses, shared, faults, forks, pages, pid.\n"
 "A counter the module cannot count on this kernel shows as -.\n"
 "\n"
@@ -80,13 +83,15 @@ static const char top_doc[] =
 "    cowtrace top                # refresh every second, sorted by copies\n"
 "    cowtrace top -s forks 5     # every 5 s, processes that fork the most\n"
 "    cowtrace top -r 10 1 3      # 10 rows, 3 refreshes, then exit\n"
+"    cowtrace top -c user.slice  # only the processes of a cgroup v2 subtree\n"
 "    cowtrace top > top.log      # not a terminal: plain timestamped frames";
 
 static const struct argp_option top_opts[] = {
 	{ "interval", 'i', "SEC", 0, "Refresh every SEC seconds (default 1)", 0 },
 	{ "sort", 's', "KEY", 0, "Sort by KEY (default copies)", 0 },
 	{ "rows", 'r', "ROWS", 0, "Show at most ROWS processes (default 20)", 0 },
-	{ "count", 'c', "COUNT", 0, "Exit after COUNT refreshes (default: Ctrl-C)", 0 },
+	{ "count", 0x101, "COUNT", 0, "Exit after COUNT refreshes (default: Ctrl-C)", 0 },
+	{ "cgroup", 'c', "CGROUP", 0, "Only the processes of a cgroup v2 subtree", 0 },
 	{ "noclear", 'C', NULL, 0, "Do not clear the screen between refreshes", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{},
@@ -114,8 +119,13 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 	case 'r':
 		a->rows = cow_parse_long(arg, "-r", 1, 100000);
 		break;
+	case 0x101:
+		a->count = cow_parse_long(arg, "--count", 1, 1000000000L);
+		break;
 	case 'c':
-		a->count = cow_parse_long(arg, "-c", 1, 1000000000L);
+		if (a->cgroup)
+			cow_usage_error("-c given twice: cowtrace top follows one cgroup (with its descendants)");
+		a->cgroup = arg;
 		break;
 	case 'C':
 		a->noclear = true;
@@ -187,7 +197,7 @@ static void fmt_rate(char *buf, double v)
 }
 
 static void draw(FILE *f, const struct top_args *a, bool tty, int height,
-		 const struct cow_proc *cur, size_t nr_cur,
+		 const struct cow_pidset *in_cgroup, const struct cow_proc *cur, size_t nr_cur,
 		 const struct cow_proc *prev, size_t nr_prev, double dt,
 		 const struct cow_stats *st, const struct cow_stats *st_prev)
 {
@@ -207,6 +217,8 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		const struct cow_proc *old = find(prev, nr_prev, &cur[i]);
 		bool active = false;
 
+		if (in_cgroup && !cow_pidset_has(in_cgroup, (pid_t)cur[i].tgid))
+			continue;
 		if (old)
 			cow_counters_sub(&c, &old->c);
 		lines[n].p = &cur[i];
@@ -240,8 +252,10 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		fputs("\033[H\033[J", f);
 	fprintf(f, "%s cowtrace top, every %.3gs, sorted by %s; system: %s copies/s, %s reuses/s, %s forks/s, %s shared-wr/s\n",
 		stamp, a->interval, a->sort->name, rate[0], rate[1], rate[2], rate[3]);
-	if (tty && height > 3 && rows > height - 3)
-		rows = height - 3;
+	if (a->cgroup)
+		fprintf(f, "cgroup %s: %zu processes\n", a->cgroup, in_cgroup->nr);
+	if (tty && height > 4 && rows > height - (a->cgroup ? 4 : 3))
+		rows = height - (a->cgroup ? 4 : 3);
 
 	tab_init(&t, 3 + NR_RATES + 1);
 	tab_left(&t, 2);
@@ -273,7 +287,8 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 	}
 	tab_print(f, &t, "");
 	if (!n)
-		fprintf(f, "(no COW activity in this interval)\n");
+		fprintf(f, "(no COW activity%s in this interval)\n",
+			a->cgroup ? " in the cgroup" : "");
 	if (!tty)
 		fputc('\n', f);
 	fflush(f);
@@ -325,11 +340,18 @@ int cmd_top(int argc, char **argv)
 	struct cow_source src;
 	bool tty = isatty(STDOUT_FILENO);
 	uint64_t t_prev, t_cur;
+	struct cow_pidset in_cgroup = { 0 };
+	char cgroup[PATH_MAX];
 	long frames = 0;
-	int ret = 0;
+	int ret = 0, err;
 
 	cow_parse_options(&top_argp, argc, argv, &a);
 	sort_key = a.sort;
+	if (a.cgroup) {
+		if (cow_cgroup_resolve(a.cgroup, cgroup, sizeof(cgroup)))
+			return EXIT_RUNTIME;
+		a.cgroup = cgroup;
+	}
 	if (cow_source_open(&src))
 		return EXIT_RUNTIME;
 	sigaction(SIGINT, &sa, NULL);
@@ -364,7 +386,20 @@ int cmd_top(int argc, char **argv)
 			ret = EXIT_RUNTIME;
 			break;
 		}
-		draw(stdout, &a, tty, tty ? terminal_height() : 0, cur, nr_cur, prev, nr_prev,
+		/* Who is in the cgroup now: a row is shown if its process is. */
+		if (a.cgroup) {
+			err = cow_cgroup_read(a.cgroup, &in_cgroup);
+			if (err) {
+				cow_err("cannot read the processes of cgroup %s: %s%s", a.cgroup,
+					strerror(-err),
+					err == -ENOENT ? ": it was removed" : "");
+				free(cur);
+				ret = EXIT_RUNTIME;
+				break;
+			}
+		}
+		draw(stdout, &a, tty, tty ? terminal_height() : 0,
+		     a.cgroup ? &in_cgroup : NULL, cur, nr_cur, prev, nr_prev,
 		     (t_cur - t_prev) / 1e9, &st, &st_prev);
 		free(prev);
 		prev = cur;
@@ -376,6 +411,7 @@ int cmd_top(int argc, char **argv)
 			break;
 	}
 	free(prev);
+	cow_pidset_free(&in_cgroup);
 	cow_source_close(&src);
 	return ret;
 }

@@ -593,7 +593,7 @@ for line in lines[1:]:
 PY
 }
 for n in 1 2 3 4 5 6 7 8 9; do make_procs $n >"$COWTRACE_DEBUGFS/procs.$n"; done
-run_cmd "$COWTRACE" top -i 0.2 -c 2
+run_cmd "$COWTRACE" top -i 0.2 --count 2
 frames=$(grep -c 'cowtrace top, every 0.2s, sorted by copies' <<<"$out")
 first_row=$(grep -A1 '^ *PID' <<<"$out" | sed -n 2p)
 # Rates are per measured second (1000 copies per 0.2 s refresh): check
@@ -617,7 +617,7 @@ fresh
 for n in 1 2 3 4 5 6 7 8 9; do make_procs $n >"$COWTRACE_DEBUGFS/procs.$n"; done
 session=cowtrace-test-$$
 if tmux new-session -d -s "$session" -x 160 -y 20 \
-	"COWTRACE_DEBUGFS=$COWTRACE_DEBUGFS $COWTRACE top -i 0.3 -c 4; echo top-exited-\$?; sleep 10"; then
+	"COWTRACE_DEBUGFS=$COWTRACE_DEBUGFS $COWTRACE top -i 0.3 --count 4; echo top-exited-\$?; sleep 10"; then
 	# Four refreshes, then the last frame stays on the screen.
 	for _ in $(seq 50); do
 		tmux capture-pane -p -t "$session" | grep -q top-exited && break
