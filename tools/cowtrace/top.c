@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +100,18 @@ static const struct argp_option top_opts[] = {
 
 static struct argp top_argp;
 
+/* Is there a directory arg under the cgroup2 mount? */
+static bool cgroup_exists(const char *arg)
+{
+	char mnt[PATH_MAX], path[PATH_MAX * 2];
+	struct stat st;
+
+	if (cow_cgroup2_mount(mnt, sizeof(mnt)))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", mnt, arg);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static error_t parse_top(int key, char *arg, struct argp_state *state)
 {
 	struct top_args *a = state->input;
@@ -126,6 +139,9 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 		if (a->cgroup)
 			cow_usage_error("-c given twice: cowtrace top follows one cgroup (with its descendants)");
 		a->cgroup = arg;
+		if (*arg && strspn(arg, "0123456789") == strlen(arg) && !cgroup_exists(arg))
+			cow_usage_error("-c %s: top's -c names a cgroup now; to stop after %s refreshes give --count %s or COUNT",
+					arg, arg, arg);
 		break;
 	case 'C':
 		a->noclear = true;

@@ -404,6 +404,23 @@ check_error err_bad_user 2 "no user 'nosuchuser'" "$COWTRACE" -u nosuchuser -- t
 check_error err_top_sort 2 "no sort key 'size'" "$COWTRACE" top -s size
 check_error err_status_arg 2 "takes no argument" "$COWTRACE" status now
 check_error err_no_such_pid 1 "no process 2147483000: check the PID" "$COWTRACE" -p 2147483000
+# -c CGROUP: the errors that need no cgroup (the rest are in vm-tests.sh).
+check_error err_cgroup_missing 1 "-c: no cgroup /nonexistent/cg: No such file or directory: give a cgroup v2 directory" \
+	"$COWTRACE" -c /nonexistent/cg
+check_error err_cgroup_not_dir 1 "-c: /etc/passwd is not a directory: give a cgroup v2 directory" \
+	"$COWTRACE" -c /etc/passwd
+check_error err_cgroup_plain_dir 1 "-c: $WORK is not a cgroup: give a directory" "$COWTRACE" -c "$WORK"
+check_error err_top_cgroup_plain_dir 1 "-c: $WORK is not a cgroup" "$COWTRACE" top -c "$WORK"
+check_error err_cgroup_twice 2 "-c given twice: cowtrace follows one cgroup" "$COWTRACE" -c a -c b
+check_error err_top_cgroup_twice 2 "-c given twice: cowtrace top follows one cgroup" \
+	"$COWTRACE" top -c a -c b
+check_error err_cgroup_empty 2 "-c wants a cgroup v2 directory, not ''" "$COWTRACE" -c ''
+check_error err_cgroup_and_pid 2 "give either -c CGROUP or -p PID, not both" "$COWTRACE" -c a -p 1
+check_error err_cgroup_and_command 2 "give either -c CGROUP or a COMMAND, not both" \
+	"$COWTRACE" -c a -- true
+check_error err_cgroup_and_user 2 "-u goes with a COMMAND" "$COWTRACE" -c a -u nobody
+check_error err_top_count_was_c 2 "-c 987654: top's -c names a cgroup now; to stop after 987654 refreshes give --count 987654 or COUNT" \
+	"$COWTRACE" top -c 987654
 check_error err_not_loaded 1 "not found: load the module (insmod cowstat.ko)" \
 	env COWTRACE_DEBUGFS="$WORK/root/missing" "$COWTRACE" -- true
 check_error err_no_debugfs 1 "debugfs is not mounted at $WORK/none: mount it" \
