@@ -213,7 +213,8 @@ static void fmt_rate(char *buf, double v)
 }
 
 static void draw(FILE *f, const struct top_args *a, bool tty, int height,
-		 const struct cow_pidset *in_cgroup, const struct cow_proc *cur, size_t nr_cur,
+		 const struct cow_pidset *in_cgroup, const struct cow_pidset *was_in_cgroup,
+		 const struct cow_proc *cur, size_t nr_cur,
 		 const struct cow_proc *prev, size_t nr_prev, double dt,
 		 const struct cow_stats *st, const struct cow_stats *st_prev)
 {
@@ -233,7 +234,9 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		const struct cow_proc *old = find(prev, nr_prev, &cur[i]);
 		bool active = false;
 
-		if (in_cgroup && !cow_pidset_has(in_cgroup, (pid_t)cur[i].tgid))
+		/* In the cgroup now, or at the last refresh (since exited, or left). */
+		if (in_cgroup && !cow_pidset_has(in_cgroup, (pid_t)cur[i].tgid) &&
+		    !cow_pidset_has(was_in_cgroup, (pid_t)cur[i].tgid))
 			continue;
 		if (old)
 			cow_counters_sub(&c, &old->c);
@@ -345,6 +348,16 @@ static void read_stats(struct cow_source *src, struct cow_stats *st)
 	cow_counters_mask(&st->c, top_probes);
 }
 
+static int read_cgroup(const char *path, struct cow_pidset *set)
+{
+	int err = cow_cgroup_read(path, set);
+
+	if (err)
+		cow_err("cannot read the processes of cgroup %s: %s%s", path, strerror(-err),
+			err == -ENOENT ? ": it was removed" : "");
+	return err;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct top_args a = { .interval = 1, .sort = &sort_keys[0], .rows = 20 };
@@ -356,10 +369,10 @@ int cmd_top(int argc, char **argv)
 	struct cow_source src;
 	bool tty = isatty(STDOUT_FILENO);
 	uint64_t t_prev, t_cur;
-	struct cow_pidset in_cgroup = { 0 };
+	struct cow_pidset in_cgroup = { 0 }, was_in_cgroup = { 0 }, swap;
 	char cgroup[PATH_MAX];
 	long frames = 0;
-	int ret = 0, err;
+	int ret = 0;
 
 	cow_parse_options(&top_argp, argc, argv, &a);
 	sort_key = a.sort;
@@ -379,6 +392,11 @@ int cmd_top(int argc, char **argv)
 	read_stats(&src, &st_prev);
 	t_prev = cow_boottime_ns();
 	if (read_procs(&src, &prev, &nr_prev)) {
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
+	if (a.cgroup && read_cgroup(a.cgroup, &was_in_cgroup)) {
+		free(prev);
 		cow_source_close(&src);
 		return EXIT_RUNTIME;
 	}
@@ -403,20 +421,17 @@ int cmd_top(int argc, char **argv)
 			break;
 		}
 		/* Who is in the cgroup now: a row is shown if its process is. */
-		if (a.cgroup) {
-			err = cow_cgroup_read(a.cgroup, &in_cgroup);
-			if (err) {
-				cow_err("cannot read the processes of cgroup %s: %s%s", a.cgroup,
-					strerror(-err),
-					err == -ENOENT ? ": it was removed" : "");
-				free(cur);
-				ret = EXIT_RUNTIME;
-				break;
-			}
+		if (a.cgroup && read_cgroup(a.cgroup, &in_cgroup)) {
+			free(cur);
+			ret = EXIT_RUNTIME;
+			break;
 		}
 		draw(stdout, &a, tty, tty ? terminal_height() : 0,
-		     a.cgroup ? &in_cgroup : NULL, cur, nr_cur, prev, nr_prev,
+		     a.cgroup ? &in_cgroup : NULL, &was_in_cgroup, cur, nr_cur, prev, nr_prev,
 		     (t_cur - t_prev) / 1e9, &st, &st_prev);
+		swap = was_in_cgroup;
+		was_in_cgroup = in_cgroup;
+		in_cgroup = swap;
 		free(prev);
 		prev = cur;
 		nr_prev = nr_cur;
@@ -428,6 +443,7 @@ int cmd_top(int argc, char **argv)
 	}
 	free(prev);
 	cow_pidset_free(&in_cgroup);
+	cow_pidset_free(&was_in_cgroup);
 	cow_source_close(&src);
 	return ret;
 }

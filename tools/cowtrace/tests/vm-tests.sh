@@ -435,28 +435,34 @@ else
 	fail cgroup_empty_waits "rc $rc: $out | $err"
 fi
 # top -c: the cgroup's copier is listed, the one outside is not ("outsidecow"
-# is python3 under another name).
+# is python3 under another name).  top runs for the whole of both loads.
 ln -sf "$(command -v python3)" "$WORK/outsidecow"
-sh -c 'echo $$ >"$1/cgroup.procs"; for _ in 1 2 3; do python3 "$2"; done' sh "$cg" "$WORK/cow64.py" &
+"$COWTRACE" top -c cowtrace-test -r 50 0.5 >"$WORK/top.out" 2>"$WORK/top.err" &
+topp=$!
+sh -c 'echo $$ >"$1/cgroup.procs"; for _ in 1 2; do python3 "$2"; done' sh "$cg" "$WORK/cow64.py" &
 in_load=$!
-(for _ in 1 2 3; do "$WORK/outsidecow" "$WORK/cow64.py"; done) &
+(for _ in 1 2; do "$WORK/outsidecow" "$WORK/cow64.py"; done) &
 out_load=$!
-sleep 1
-run_cmd "$COWTRACE" top -c cowtrace-test -r 50 1 3
 wait $in_load $out_load
+kill -INT $topp
+wait $topp
+rc=$?
+out=$(cat "$WORK/top.out")
 if [ $rc = 0 ] && grep -q "^cgroup $cg: " <<<"$out" &&
    grep -Eq '^ *[0-9]+ +[0-9]+ +python3 +[1-9]' <<<"$out" && ! grep -q outsidecow <<<"$out"; then
 	pass cgroup_top_only_its_rows
 else
-	fail cgroup_top_only_its_rows "rc $rc: $out $err"
+	fail cgroup_top_only_its_rows "rc $rc: $out $(cat "$WORK/top.err")"
 fi
 # The control: without -c, the copier outside is listed.
-(for _ in 1 2; do "$WORK/outsidecow" "$WORK/cow64.py"; done) &
-out_load=$!
-sleep 1
-run_cmd "$COWTRACE" top -r 50 1 2
-wait $out_load
-grep -q outsidecow <<<"$out" && pass cgroup_top_control || fail cgroup_top_control "rc $rc: $out"
+"$COWTRACE" top -r 50 0.5 >"$WORK/top.out" 2>"$WORK/top.err" &
+topp=$!
+"$WORK/outsidecow" "$WORK/cow64.py"
+kill -INT $topp
+wait $topp
+rc=$?
+grep -Eq '^ *[0-9]+ +[0-9]+ +outsidecow +[1-9]' "$WORK/top.out" && pass cgroup_top_control ||
+	fail cgroup_top_control "rc $rc: $(cat "$WORK/top.out" "$WORK/top.err")"
 # Bad cgroups: a v1 hierarchy, no cgroup2 mount, an unreadable cgroup.procs.
 mkdir -p "$WORK/v1"
 if mount -t cgroup -o none,name=cowtracev1 cowtracev1 "$WORK/v1"; then
