@@ -69,34 +69,19 @@ struct followed {
 	uint64_t gens[COW_MAX_LEADERS];
 	int nr;
 	const char *cgroup;	/* -c: the cgroup's canonical path, else NULL */
-	struct cow_pidset known;	/* -c: PIDs seen and decided on */
+	struct cow_pidset known;	/* -c: the last scan's PIDs, all decided on */
 	unsigned int no_slot;	/* -c: processes left without a group */
 	unsigned int late;	/* -c: followed after the first scan */
 	uint64_t created;	/* the newest group's creation (boottime) */
 	uint64_t since;		/* descendants born from then on are members */
 };
 
-static void known_add(struct cow_pidset *set, pid_t pid)
+static bool is_leader(const struct followed *f, pid_t pid)
 {
-	size_t i;
-	pid_t *p;
-
-	if (set->nr == set->cap) {
-		p = realloc(set->pids, (set->cap ? set->cap * 2 : 64) * sizeof(*p));
-		if (!p)
-			return;	/* looked at again at the next scan */
-		set->pids = p;
-		set->cap = set->cap ? set->cap * 2 : 64;
-	}
-	/* Kept sorted for cow_pidset_has(). */
-	p = set->pids;
-	i = set->nr;
-	while (i && p[i - 1] > pid) {
-		p[i] = p[i - 1];
-		i--;
-	}
-	p[i] = pid;
-	set->nr++;
+	for (int i = 0; i < f->nr; i++)
+		if (f->lead[i] == pid)
+			return true;
+	return false;
 }
 
 /*
@@ -156,7 +141,12 @@ static int scan_cgroup(struct cow_source *src, struct followed *f, struct cow_ta
 		pid_t pid = now.pids[i];
 		bool is_member = false;
 
-		if (cow_pidset_has(&f->known, pid))
+		/*
+		 * Seen at the last scan, or followed.  A PID that was not in the
+		 * cgroup at the last scan is looked at again: a new process may
+		 * have it, or a child that left and came back (a member, below).
+		 */
+		if (cow_pidset_has(&f->known, pid) || is_leader(f, pid))
 			continue;
 		/* A child of a followed process is in its parent's group. */
 		if (!first && !have_procs) {
@@ -178,7 +168,6 @@ static int scan_cgroup(struct cow_source *src, struct followed *f, struct cow_ta
 		}
 		for (size_t r = 0; have_procs && r < procs.nr; r++)
 			is_member |= member[r] && procs.rows[r].tgid == pid;
-		known_add(&f->known, pid);
 		if (is_member)
 			continue;
 		if (cow_is_kthread(pid))
@@ -218,7 +207,8 @@ static int scan_cgroup(struct cow_source *src, struct followed *f, struct cow_ta
 	}
 	free(member);
 	cow_table_free(&procs);
-	cow_pidset_free(&now);
+	cow_pidset_free(&f->known);
+	f->known = now;
 	return ret;
 }
 
