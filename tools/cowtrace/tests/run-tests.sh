@@ -509,7 +509,9 @@ else
 fi
 
 fresh
-sleep 0.3 &
+# Long enough to be alive when cowtrace looks, on a loaded host too (0.3 s
+# was not, with a load of 14); short enough for the timeout to tell.
+sleep 2 &
 target=$!
 run_cmd timeout 10 "$COWTRACE" -p "$target" --json
 if [ $rc = 0 ] && python3 -m json.tool <<<"$out" >/dev/null 2>&1; then
