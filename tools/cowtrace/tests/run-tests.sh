@@ -502,6 +502,8 @@ types = [r["type"] for r in recs]
 assert types[-1] == "report" and types.count("interval") >= 2, types
 assert all(r["mode"] == "attach" for r in recs)
 assert recs[0]["counters"]["cow_copies"] == 16407 and recs[1]["counters"]["cow_copies"] == 0
+# no -c: "cgroup" is there, null, in every record
+assert all("cgroup" in r and r["cgroup"] is None for r in recs)
 ' <<<"$out"; then
 	pass attach_interval_json_lines
 else
