@@ -59,7 +59,7 @@ void cow_backend_from_args(int *argc, char **argv)
 		if (argv[i][0] != '-' && i > 1 && strcmp(argv[i - 1], "-p") &&
 		    strcmp(argv[i - 1], "-i") && strcmp(argv[i - 1], "-d") &&
 		    strcmp(argv[i - 1], "-u") && strcmp(argv[i - 1], "-o") &&
-		    strcmp(argv[i - 1], "-x") &&
+		    strcmp(argv[i - 1], "-x") && strcmp(argv[i - 1], "-c") &&
 		    strcmp(argv[i - 1], "-s") && strcmp(argv[i - 1], "-r") &&
 		    strcmp(argv[i - 1], "-n") && strcmp(argv[i - 1], "-t") &&
 		    strcmp(argv[i - 1], "-k") && strcmp(argv[1], "top") &&

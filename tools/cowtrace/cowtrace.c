@@ -4,11 +4,12 @@
  * processes, from the counters of the cowstat kernel module.
  *
  * This file holds the options and hands each job to its own file:
- * run.c (-- COMMAND), attach.c (-p PID), top.c (top), status.c (status),
+ * run.c (-- COMMAND), attach.c (-p PID, -c CGROUP), top.c (top), status.c (status),
  * export.c (export).
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "cowtrace.h"
 #include "bpf_source.h"
+#include "cgroup.h"
 
 #define MAX_PIDS 64
 
@@ -33,6 +35,7 @@ static const char doc[] =
 "\n"
 "USAGE: cowtrace [OPTIONS] -- COMMAND [ARGS...]\n"
 "       cowtrace [OPTIONS] -p PID[,PID...]\n"
+"       cowtrace [OPTIONS] -c CGROUP\n"
 "       cowtrace top [OPTIONS] [INTERVAL [COUNT]]   (see cowtrace top --help)\n"
 "       cowtrace status [--selftest]        (see cowtrace status --help)\n"
 "       cowtrace export [--textfile DIR]    (see cowtrace export --help)\n"
@@ -49,6 +52,7 @@ static const char doc[] =
 "    cowtrace -p 1234                  # attach to PID 1234 until Ctrl-C\n"
 "    cowtrace -p 1234,1240 -i 1 -d 10  # two PIDs, a report each second, 10 s\n"
 "    cowtrace -p 1234 -i 1 --json      # JSON Lines: one object per interval\n"
+"    cowtrace -c system.slice -d 10    # a cgroup v2 subtree's processes, 10 s\n"
 "    cowtrace -x , -- make -j2         # values split by commas (perf stat -x)\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
@@ -65,9 +69,10 @@ static const char doc[] =
 /* Each doc fits argp's 50 columns, so that no option wraps at 80. */
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID[,PID...]", 0, "Attach to processes and to their new children", 0 },
+	{ "cgroup", 'c', "CGROUP", 0, "Attach to the processes of a cgroup v2 subtree", 0 },
 	{ "interval", 'i', "SEC", 0, "Print a report of each interval of SEC seconds", 0 },
 	{ "timestamp", 'T', NULL, 0, "Start each interval report with the time of day", 0 },
-	{ "duration", 'd', "SEC", 0, "With -p: stop after SEC seconds", 0 },
+	{ "duration", 'd', "SEC", 0, "With -p or -c: stop after SEC seconds", 0 },
 	{ "leader-only", 'L', NULL, 0, "Report when COMMAND exits, not when its tree does", 0 },
 	{ "user", 'u', "USER", 0, "Run COMMAND as USER (under sudo: SUDO_UID)", 0 },
 	{ "json", 'j', NULL, 0, "JSON instead of tables (JSON Lines with -i)", 0 },
@@ -85,6 +90,7 @@ static const struct argp_option opts[] = {
 struct main_args {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
+	const char *cgroup;
 	double duration;
 	bool has_duration;
 	struct cow_user user;
@@ -285,6 +291,13 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 	case 'p':
 		parse_pids(a, arg);
 		break;
+	case 'c':
+		if (a->cgroup)
+			cow_usage_error("-c given twice: cowtrace follows one cgroup (with its descendants)");
+		if (!*arg)
+			cow_usage_error("-c wants a cgroup v2 directory, not ''");
+		a->cgroup = arg;
+		break;
 	case 'i':
 		a->out.interval = cow_parse_seconds(arg, "-i");
 		break;
@@ -394,13 +407,17 @@ int main(int argc, char **argv)
 
 	if (a.nr_pids && a.command)
 		cow_usage_error("give either -p PID or a COMMAND, not both");
-	if (!a.nr_pids && !a.command)
-		cow_usage_error("no COMMAND: give -- COMMAND [ARGS...], -p PID, top or status");
+	if (a.cgroup && a.command)
+		cow_usage_error("give either -c CGROUP or a COMMAND, not both");
+	if (a.cgroup && a.nr_pids)
+		cow_usage_error("give either -c CGROUP or -p PID, not both");
+	if (!a.nr_pids && !a.command && !a.cgroup)
+		cow_usage_error("no COMMAND: give -- COMMAND [ARGS...], -p PID, -c CGROUP, top or status");
 	if (a.command && a.has_duration)
-		cow_usage_error("-d goes with -p; a COMMAND's report comes when it exits");
-	if (a.nr_pids && a.user.set)
+		cow_usage_error("-d goes with -p or -c; a COMMAND's report comes when it exits");
+	if ((a.nr_pids || a.cgroup) && a.user.set)
 		cow_usage_error("-u goes with a COMMAND; attached processes keep their user");
-	if (a.nr_pids && a.out.leader_only)
+	if ((a.nr_pids || a.cgroup) && a.out.leader_only)
 		cow_usage_error("--leader-only goes with a COMMAND");
 	if (a.out.sep && a.out.json)
 		cow_usage_error("give either --json or -x SEP, not both");
@@ -417,7 +434,12 @@ int main(int argc, char **argv)
 		/* COMMAND's status stands even if the report could not be written. */
 		cow_out_close();
 	} else {
-		ret = cmd_attach(a.pids, a.nr_pids, a.has_duration ? a.duration : 0, &a.out);
+		char cg[PATH_MAX];
+
+		if (a.cgroup && cow_cgroup_resolve(a.cgroup, cg, sizeof(cg)))
+			return EXIT_RUNTIME;
+		ret = cmd_attach(a.pids, a.nr_pids, a.cgroup ? cg : NULL,
+				 a.has_duration ? a.duration : 0, &a.out);
 		if (cow_out_close() && !ret)
 			ret = EXIT_RUNTIME;
 	}

@@ -105,7 +105,9 @@ int cow_spawn_command(char **cmd, const struct cow_user *u, int ready_fd, int go
 int cow_spawn_stage(int argc, char **argv);
 
 int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u);
-int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow_output *o);
+/* -p PIDs, or with cgroup (a path cow_cgroup_resolve() gave) its processes. */
+int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double duration,
+	       const struct cow_output *o);
 int cmd_top(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -630,9 +630,11 @@ static void print_header(FILE *f, const struct cow_report *r)
 			fprintf(f, ": exited with status %d after %s\n", r->exit_code, dur);
 	} else {
 		fprintf(f, "cowtrace: attached to");
+		if (r->cgroup)
+			fprintf(f, " cgroup %s%s", r->cgroup, r->nr_leaders ? " (" : "");
 		for (int l = 0; l < r->nr_leaders; l++)
 			fprintf(f, "%s%d", l ? "," : " PID ", (int)r->leaders[l]);
-		fprintf(f, " for %s\n", dur);
+		fprintf(f, "%s for %s\n", r->cgroup && r->nr_leaders ? ")" : "", dur);
 	}
 	fprintf(f, "%zu process%s in the track group%s; module cowstat %s, kernel %s\n",
 		r->nr_procs, r->nr_procs == 1 ? "" : "es", r->nr_leaders > 1 ? "s" : "",
@@ -711,6 +713,15 @@ void cow_json_latency(struct json *j, const struct cow_latency *l)
 	json_object_end(j);
 }
 
+/* "cgroup": what -c followed, null without -c. */
+static void json_cgroup(struct json *j, const struct cow_report *r)
+{
+	if (r->cgroup)
+		json_str(j, "cgroup", r->cgroup);
+	else
+		json_null(j, "cgroup");
+}
+
 void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 {
 	struct json j;
@@ -726,6 +737,7 @@ void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 	json_str(&j, "module_version", r->modver ? r->modver : "");
 	json_str(&j, "kernel", r->kernel);
 	json_str(&j, "mode", r->mode);
+	json_cgroup(&j, r);
 	if (r->argv) {
 		json_array_begin(&j, "command");
 		for (char *const *a = r->argv; *a; a++)
@@ -1005,6 +1017,7 @@ static void interval_json(FILE *f, const struct cow_intervals *iv, const struct 
 	json_u64(&j, "cowtrace_json_format", COWTRACE_JSON_FORMAT);
 	json_str(&j, "type", "interval");
 	json_str(&j, "mode", cur->mode);
+	json_cgroup(&j, cur);
 	json_u64(&j, "interval", iv->seq);
 	json_u64(&j, "start_ns", iv->last_ns);
 	json_u64(&j, "end_ns", cur->end_ns);

@@ -35,6 +35,7 @@ struct cow_proc {
 
 struct cow_report {
 	const char *mode;		/* "run" or "attach" */
+	const char *cgroup;		/* attach -c: the cgroup followed */
 	char *const *argv;		/* run: COMMAND and its arguments */
 	bool has_wait_status;
 	int wait_status;		/* run: as waitpid() gave it */

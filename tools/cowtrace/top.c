@@ -10,13 +10,16 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "report.h"
 #include "source.h"
 
@@ -57,6 +60,7 @@ struct top_args {
 	long rows;
 	long count;
 	bool noclear;
+	const char *cgroup;	/* -c: the argument, then the resolved path */
 };
 
 struct top_line {
@@ -69,10 +73,10 @@ struct top_line {
 static const char top_doc[] =
 "Live view of the processes with the most COW copies per second.\n"
 "\n"
-"USAGE: cowtrace top [-s KEY] [-r ROWS] [-C] [INTERVAL [COUNT]]\n"
+"USAGE: cowtrace top [-s KEY] [-r ROWS] [-C] [-c CGROUP] [INTERVAL [COUNT]]\n"
 "\n"
 "INTERVAL (seconds, default 1) and COUNT (refreshes, default: until\n"
-"Ctrl-C) are positional, as in biotop; -i and -c say the same.\n"
+"Ctrl-C) are positional, as in biotop; -i and --count say the same.\n"
 "Sort keys: copies (default), reuses, shared, faults, forks, pages, pid.\n"
 "A counter the module cannot count on this kernel shows as -.\n"
 "\n"
@@ -80,19 +84,33 @@ static const char top_doc[] =
 "    cowtrace top                # refresh every second, sorted by copies\n"
 "    cowtrace top -s forks 5     # every 5 s, processes that fork the most\n"
 "    cowtrace top -r 10 1 3      # 10 rows, 3 refreshes, then exit\n"
+"    cowtrace top -c user.slice  # only the processes of a cgroup v2 subtree\n"
 "    cowtrace top > top.log      # not a terminal: plain timestamped frames";
 
 static const struct argp_option top_opts[] = {
 	{ "interval", 'i', "SEC", 0, "Refresh every SEC seconds (default 1)", 0 },
 	{ "sort", 's', "KEY", 0, "Sort by KEY (default copies)", 0 },
 	{ "rows", 'r', "ROWS", 0, "Show at most ROWS processes (default 20)", 0 },
-	{ "count", 'c', "COUNT", 0, "Exit after COUNT refreshes (default: Ctrl-C)", 0 },
+	{ "count", 0x101, "COUNT", 0, "Exit after COUNT refreshes (default: Ctrl-C)", 0 },
+	{ "cgroup", 'c', "CGROUP", 0, "Only the processes of a cgroup v2 subtree", 0 },
 	{ "noclear", 'C', NULL, 0, "Do not clear the screen between refreshes", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{},
 };
 
 static struct argp top_argp;
+
+/* Is there a directory arg under the cgroup2 mount? */
+static bool cgroup_exists(const char *arg)
+{
+	char mnt[PATH_MAX], path[PATH_MAX * 2];
+	struct stat st;
+
+	if (cow_cgroup2_mount(mnt, sizeof(mnt)))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", mnt, arg);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
 
 static error_t parse_top(int key, char *arg, struct argp_state *state)
 {
@@ -114,8 +132,16 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 	case 'r':
 		a->rows = cow_parse_long(arg, "-r", 1, 100000);
 		break;
+	case 0x101:
+		a->count = cow_parse_long(arg, "--count", 1, 1000000000L);
+		break;
 	case 'c':
-		a->count = cow_parse_long(arg, "-c", 1, 1000000000L);
+		if (a->cgroup)
+			cow_usage_error("-c given twice: cowtrace top follows one cgroup (with its descendants)");
+		a->cgroup = arg;
+		if (*arg && strspn(arg, "0123456789") == strlen(arg) && !cgroup_exists(arg))
+			cow_usage_error("-c %s: top's -c names a cgroup now; to stop after %s refreshes give --count %s or COUNT",
+					arg, arg, arg);
 		break;
 	case 'C':
 		a->noclear = true;
@@ -187,6 +213,7 @@ static void fmt_rate(char *buf, double v)
 }
 
 static void draw(FILE *f, const struct top_args *a, bool tty, int height,
+		 const struct cow_pidset *in_cgroup, const struct cow_pidset *was_in_cgroup,
 		 const struct cow_proc *cur, size_t nr_cur,
 		 const struct cow_proc *prev, size_t nr_prev, double dt,
 		 const struct cow_stats *st, const struct cow_stats *st_prev)
@@ -207,6 +234,10 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		const struct cow_proc *old = find(prev, nr_prev, &cur[i]);
 		bool active = false;
 
+		/* In the cgroup now, or at the last refresh (since exited, or left). */
+		if (in_cgroup && !cow_pidset_has(in_cgroup, (pid_t)cur[i].tgid) &&
+		    !cow_pidset_has(was_in_cgroup, (pid_t)cur[i].tgid))
+			continue;
 		if (old)
 			cow_counters_sub(&c, &old->c);
 		lines[n].p = &cur[i];
@@ -240,8 +271,10 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 		fputs("\033[H\033[J", f);
 	fprintf(f, "%s cowtrace top, every %.3gs, sorted by %s; system: %s copies/s, %s reuses/s, %s forks/s, %s shared-wr/s\n",
 		stamp, a->interval, a->sort->name, rate[0], rate[1], rate[2], rate[3]);
-	if (tty && height > 3 && rows > height - 3)
-		rows = height - 3;
+	if (a->cgroup)
+		fprintf(f, "cgroup %s: %zu processes\n", a->cgroup, in_cgroup->nr);
+	if (tty && height > 4 && rows > height - (a->cgroup ? 4 : 3))
+		rows = height - (a->cgroup ? 4 : 3);
 
 	tab_init(&t, 3 + NR_RATES + 1);
 	tab_left(&t, 2);
@@ -273,7 +306,8 @@ static void draw(FILE *f, const struct top_args *a, bool tty, int height,
 	}
 	tab_print(f, &t, "");
 	if (!n)
-		fprintf(f, "(no COW activity in this interval)\n");
+		fprintf(f, "(no COW activity%s in this interval)\n",
+			a->cgroup ? " in the cgroup" : "");
 	if (!tty)
 		fputc('\n', f);
 	fflush(f);
@@ -314,6 +348,16 @@ static void read_stats(struct cow_source *src, struct cow_stats *st)
 	cow_counters_mask(&st->c, top_probes);
 }
 
+static int read_cgroup(const char *path, struct cow_pidset *set)
+{
+	int err = cow_cgroup_read(path, set);
+
+	if (err)
+		cow_err("cannot read the processes of cgroup %s: %s%s", path, strerror(-err),
+			err == -ENOENT ? ": it was removed" : "");
+	return err;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct top_args a = { .interval = 1, .sort = &sort_keys[0], .rows = 20 };
@@ -325,11 +369,18 @@ int cmd_top(int argc, char **argv)
 	struct cow_source src;
 	bool tty = isatty(STDOUT_FILENO);
 	uint64_t t_prev, t_cur;
+	struct cow_pidset in_cgroup = { 0 }, was_in_cgroup = { 0 }, swap;
+	char cgroup[PATH_MAX];
 	long frames = 0;
 	int ret = 0;
 
 	cow_parse_options(&top_argp, argc, argv, &a);
 	sort_key = a.sort;
+	if (a.cgroup) {
+		if (cow_cgroup_resolve(a.cgroup, cgroup, sizeof(cgroup)))
+			return EXIT_RUNTIME;
+		a.cgroup = cgroup;
+	}
 	if (cow_source_open(&src))
 		return EXIT_RUNTIME;
 	sigaction(SIGINT, &sa, NULL);
@@ -341,6 +392,11 @@ int cmd_top(int argc, char **argv)
 	read_stats(&src, &st_prev);
 	t_prev = cow_boottime_ns();
 	if (read_procs(&src, &prev, &nr_prev)) {
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
+	if (a.cgroup && read_cgroup(a.cgroup, &was_in_cgroup)) {
+		free(prev);
 		cow_source_close(&src);
 		return EXIT_RUNTIME;
 	}
@@ -364,8 +420,18 @@ int cmd_top(int argc, char **argv)
 			ret = EXIT_RUNTIME;
 			break;
 		}
-		draw(stdout, &a, tty, tty ? terminal_height() : 0, cur, nr_cur, prev, nr_prev,
+		/* Who is in the cgroup now: a row is shown if its process is. */
+		if (a.cgroup && read_cgroup(a.cgroup, &in_cgroup)) {
+			free(cur);
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		draw(stdout, &a, tty, tty ? terminal_height() : 0,
+		     a.cgroup ? &in_cgroup : NULL, &was_in_cgroup, cur, nr_cur, prev, nr_prev,
 		     (t_cur - t_prev) / 1e9, &st, &st_prev);
+		swap = was_in_cgroup;
+		was_in_cgroup = in_cgroup;
+		in_cgroup = swap;
 		free(prev);
 		prev = cur;
 		nr_prev = nr_cur;
@@ -376,6 +442,8 @@ int cmd_top(int argc, char **argv)
 			break;
 	}
 	free(prev);
+	cow_pidset_free(&in_cgroup);
+	cow_pidset_free(&was_in_cgroup);
 	cow_source_close(&src);
 	return ret;
 }

@@ -128,6 +128,52 @@ else
 	fail run-json "cannot build examples/forkwrite.c: $(cat "$WORK/cc.err")"
 fi
 
+# -c CGROUP with the BPF backend: a process moved into an empty cgroup
+# after the attach is found by a rescan (every 250 ms; it waits 3 s, then
+# execs forkwrite, and forks nothing before), followed with its child: the
+# counts are run-json's.
+cg=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)/cowtrace-bpf
+rmdir "$cg" 2>/dev/null
+if [ -x "$WORK/forkwrite" ] && mkdir "$cg"; then
+	"$COWTRACE" --backend=bpf -c "$cg" --json -o "$WORK/cg.json" 2>"$WORK/cg.err" &
+	tracer=$!
+	# Its "waiting" line comes once the programs are attached.
+	for _ in $(seq 600); do
+		grep -q 'holds no process yet' "$WORK/cg.err" && break
+		sleep 0.1
+	done
+	python3 -c '
+import os, sys, time
+with open(sys.argv[1] + "/cgroup.procs", "w") as f:
+    f.write(str(os.getpid()))
+time.sleep(3)
+os.execv(sys.argv[2], [sys.argv[2]])
+' "$cg" "$WORK/forkwrite" >/dev/null &
+	w=$!
+	wait $w
+	kill -INT $tracer
+	wait $tracer
+	rc=$?
+	if [ "$rc" = 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = int(sys.argv[3])
+assert d["cgroup"] == sys.argv[2] and d["leaders"] == [w], (d["cgroup"], d["leaders"])
+assert len(d["processes"]) == 2 and d["total"]["from_track_group"], d["processes"]
+c = d["total"]["counters"]
+# the same numbers as run-json: all of forkwrite, none of the python before
+assert c["fork_pages_shared_anon"] >= 16384, c
+assert c["cow_copies_anon"] is None or 4096 <= c["cow_copies_anon"] <= 4110, c
+' "$WORK/cg.json" "$cg" $w 2>"$WORK/py.err"; then
+		pass cgroup-late-process
+	else
+		fail cgroup-late-process "exit $rc: $(tail -n 1 "$WORK/py.err") $(cat "$WORK/cg.err")"
+	fi
+	rmdir "$cg"
+else
+	fail cgroup-late-process "no forkwrite, or cannot create $cg"
+fi
+
 # Error paths: one line naming the cause.
 check_error err-not-root 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$COWTRACE" --backend=bpf -- true

@@ -77,6 +77,11 @@ check_complete command_after_dashdash "cowtrace -j -- bas" "$(compgen -c bas | s
 mkdir -p "$WORK/textfile.d"
 touch "$WORK/textfile.x"
 check_complete textfile_dirs "cowtrace export --textfile $WORK/textf" "$WORK/textfile.d "
+# -c: a cgroup directory (absolute here, so that the host's mounts do not
+# matter); export's -c is a count and completes nothing.
+check_complete cgroup_dirs "cowtrace -c $WORK/textf" "$WORK/textfile.d "
+check_complete top_cgroup_dirs "cowtrace top -c $WORK/textf" "$WORK/textfile.d "
+check_complete export_count_nothing "cowtrace export -c $WORK/textf" " "
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -404,6 +404,23 @@ check_error err_bad_user 2 "no user 'nosuchuser'" "$COWTRACE" -u nosuchuser -- t
 check_error err_top_sort 2 "no sort key 'size'" "$COWTRACE" top -s size
 check_error err_status_arg 2 "takes no argument" "$COWTRACE" status now
 check_error err_no_such_pid 1 "no process 2147483000: check the PID" "$COWTRACE" -p 2147483000
+# -c CGROUP: the errors that need no cgroup (the rest are in vm-tests.sh).
+check_error err_cgroup_missing 1 "-c: no cgroup /nonexistent/cg: No such file or directory: give a cgroup v2 directory" \
+	"$COWTRACE" -c /nonexistent/cg
+check_error err_cgroup_not_dir 1 "-c: /etc/passwd is not a directory: give a cgroup v2 directory" \
+	"$COWTRACE" -c /etc/passwd
+check_error err_cgroup_plain_dir 1 "-c: $WORK is not a cgroup: give a directory" "$COWTRACE" -c "$WORK"
+check_error err_top_cgroup_plain_dir 1 "-c: $WORK is not a cgroup" "$COWTRACE" top -c "$WORK"
+check_error err_cgroup_twice 2 "-c given twice: cowtrace follows one cgroup" "$COWTRACE" -c a -c b
+check_error err_top_cgroup_twice 2 "-c given twice: cowtrace top follows one cgroup" \
+	"$COWTRACE" top -c a -c b
+check_error err_cgroup_empty 2 "-c wants a cgroup v2 directory, not ''" "$COWTRACE" -c ''
+check_error err_cgroup_and_pid 2 "give either -c CGROUP or -p PID, not both" "$COWTRACE" -c a -p 1
+check_error err_cgroup_and_command 2 "give either -c CGROUP or a COMMAND, not both" \
+	"$COWTRACE" -c a -- true
+check_error err_cgroup_and_user 2 "-u goes with a COMMAND" "$COWTRACE" -c a -u nobody
+check_error err_top_count_was_c 2 "-c 987654: top's -c names a cgroup now; to stop after 987654 refreshes give --count 987654 or COUNT" \
+	"$COWTRACE" top -c 987654
 check_error err_not_loaded 1 "not found: load the module (insmod cowstat.ko)" \
 	env COWTRACE_DEBUGFS="$WORK/root/missing" "$COWTRACE" -- true
 check_error err_no_debugfs 1 "debugfs is not mounted at $WORK/none: mount it" \
@@ -485,6 +502,8 @@ types = [r["type"] for r in recs]
 assert types[-1] == "report" and types.count("interval") >= 2, types
 assert all(r["mode"] == "attach" for r in recs)
 assert recs[0]["counters"]["cow_copies"] == 16407 and recs[1]["counters"]["cow_copies"] == 0
+# no -c: "cgroup" is there, null, in every record
+assert all("cgroup" in r and r["cgroup"] is None for r in recs)
 ' <<<"$out"; then
 	pass attach_interval_json_lines
 else
@@ -492,7 +511,9 @@ else
 fi
 
 fresh
-sleep 0.3 &
+# Long enough to be alive when cowtrace looks, on a loaded host too (0.3 s
+# was not, with a load of 14); short enough for the timeout to tell.
+sleep 2 &
 target=$!
 run_cmd timeout 10 "$COWTRACE" -p "$target" --json
 if [ $rc = 0 ] && python3 -m json.tool <<<"$out" >/dev/null 2>&1; then
@@ -593,7 +614,7 @@ for line in lines[1:]:
 PY
 }
 for n in 1 2 3 4 5 6 7 8 9; do make_procs $n >"$COWTRACE_DEBUGFS/procs.$n"; done
-run_cmd "$COWTRACE" top -i 0.2 -c 2
+run_cmd "$COWTRACE" top -i 0.2 --count 2
 frames=$(grep -c 'cowtrace top, every 0.2s, sorted by copies' <<<"$out")
 first_row=$(grep -A1 '^ *PID' <<<"$out" | sed -n 2p)
 # Rates are per measured second (1000 copies per 0.2 s refresh): check
@@ -617,7 +638,7 @@ fresh
 for n in 1 2 3 4 5 6 7 8 9; do make_procs $n >"$COWTRACE_DEBUGFS/procs.$n"; done
 session=cowtrace-test-$$
 if tmux new-session -d -s "$session" -x 160 -y 20 \
-	"COWTRACE_DEBUGFS=$COWTRACE_DEBUGFS $COWTRACE top -i 0.3 -c 4; echo top-exited-\$?; sleep 10"; then
+	"COWTRACE_DEBUGFS=$COWTRACE_DEBUGFS $COWTRACE top -i 0.3 --count 4; echo top-exited-\$?; sleep 10"; then
 	# Four refreshes, then the last frame stays on the screen.
 	for _ in $(seq 50); do
 		tmux capture-pane -p -t "$session" | grep -q top-exited && break
