@@ -172,7 +172,8 @@ int cmd_attach(const pid_t *pids, int nr_pids, double duration, const struct cow
 		if (cow_report_collect(&src, &cur, &baseline, created, created)) {
 			ret = EXIT_RUNTIME;
 		} else {
-			if (o->hist && !src.ops->read_latency(&src, &lat_after)) {
+			if (o->hist && !src.ops->read_latency(&src, &lat_after, group_gens,
+								 (size_t)nr_pids)) {
 				cow_latency_delta(&lat_after, &lat_before);
 				cur.latency = &lat_after;
 			}
