@@ -199,6 +199,20 @@ assert h["wp_copy"] == [{"lo_ns": 512, "hi_ns": 1023, "count": 6},
                         {"lo_ns": 1024, "hi_ns": 2047, "count": 16401}], h["wp_copy"]
 assert sum(b["count"] for b in h["fork_copy"]) == d["groups"][0]["counters"]["forks"] == 2
 ' <<<"$err" && pass run_hist_scope_json || fail run_hist_scope_json "rc $rc: $(tail -n 3 <<<"$err")"
+# Attach mode too: the attached PID's group.
+run_cmd "$COWTRACE" -p $$ -d 0.2 --hist --json
+python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["mode"] == "attach" and d["histograms_scope"] == "group"
+assert d["histograms"]["wp_copy"][1] == {"lo_ns": 1024, "hi_ns": 2047, "count": 16401}
+' <<<"$out" && pass attach_hist_group || fail attach_hist_group "rc $rc: $(tail -n 3 <<<"$out$err")"
+run_cmd "$COWTRACE" -p $$ -d 0.2 --hist
+if grep -Eq '^Latency of the track group \(leader [0-9]+ and its descendants\), while attached:$' <<<"$out$err"; then
+	pass attach_hist_group_text
+else
+	fail attach_hist_group_text "$(grep -i latency <<<"$out$err")"
+fi
 # A module of format 2 has system-wide histograms only: labelled so.
 fresh
 echo 'cowstat 0.1 format 2' >"$COWTRACE_DEBUGFS/version"
