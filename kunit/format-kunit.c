@@ -246,7 +246,7 @@ static void cowstat_show_version_line(struct kunit *test)
 {
 	char *out = cowstat_kunit_show(test, show_version, NULL, 4096, NULL);
 
-	KUNIT_EXPECT_STREQ(test, out, "cowstat " COWSTAT_VERSION " format 2\n");
+	KUNIT_EXPECT_STREQ(test, out, "cowstat " COWSTAT_VERSION " format 3\n");
 }
 
 /* The stats keys of the health counters, as interfaces.rst names them. */
@@ -711,6 +711,85 @@ static void cowstat_show_latency_text(struct kunit *test)
 	cowstat_kunit_expect_text(test, out, want);
 }
 
+/*
+ * Format 3: after the system-wide blocks, every group's, tagged with its
+ * gen; an unavailable histogram says so in each scope.  Only the group's
+ * members' events are in its blocks; a freed group has none.
+ */
+static void cowstat_show_latency_groups(struct kunit *test)
+{
+	static const int file_a, file_b;
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_ident a = cowstat_kunit_ident(100, 1, "a");
+	struct cowstat_ident b = cowstat_kunit_ident(200, 1, "b");
+	struct cowstat_track_cmd cmd_a = { .pid = 100 };
+	struct cowstat_track_cmd cmd_b = { .pid = 200 };
+	struct cowstat_rec *ra, *rb;
+	s64 gen_a, gen_b;
+	char *want, *out;
+	size_t len = 0;
+	unsigned int h, g;
+
+	cs->hist_unavailable[COWSTAT_HIST_WP_REUSE] = "do_wp_page:wp_return=0";
+	gen_a = cowstat_group_start(cs, &file_a, &cmd_a, &a,
+				    cowstat_kunit_key(1));
+	gen_b = cowstat_group_start(cs, &file_b, &cmd_b, &b,
+				    cowstat_kunit_key(2));
+	KUNIT_ASSERT_GT(test, gen_a, 0LL);
+	KUNIT_ASSERT_GT(test, gen_b, 0LL);
+	rcu_read_lock();
+	ra = cowstat_rec_find(cs, cowstat_kunit_key(1));
+	rb = cowstat_rec_find(cs, cowstat_kunit_key(2));
+	cowstat_account_hist(cs, ra, 0x1000, COWSTAT_HIST_WP_COPY, 5000);
+	cowstat_account_hist(cs, ra, 0x1000, COWSTAT_HIST_WP_COPY, 6000);
+	cowstat_account_hist(cs, rb, 0x1000, COWSTAT_HIST_THP, 3);
+	cowstat_account_fork_ns(cs, rb, 1500);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, ra);
+	KUNIT_ASSERT_NOT_NULL(test, rb);
+
+	want = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	for (g = 0; g < 3; g++) {
+		for (h = 0; h < COWSTAT_NR_HISTS; h++) {
+			len += scnprintf(want + len, 4096 - len, "hist %s",
+					 cowstat_hist_name(h));
+			if (g)
+				len += scnprintf(want + len, 4096 - len,
+						 " group=%lld",
+						 g == 1 ? gen_a : gen_b);
+			if (h == COWSTAT_HIST_WP_REUSE) {
+				len += scnprintf(want + len, 4096 - len,
+						 " unavailable(do_wp_page:wp_return=0)\n");
+				continue;
+			}
+			len += scnprintf(want + len, 4096 - len, "\n");
+			if (h == COWSTAT_HIST_FORK && g != 1)
+				len += scnprintf(want + len, 4096 - len,
+						 "1024 2048 1\n");
+			if (h == COWSTAT_HIST_WP_COPY && g != 2)
+				len += scnprintf(want + len, 4096 - len,
+						 "4096 8192 2\n");
+			if (h == COWSTAT_HIST_THP && g != 1)
+				len += scnprintf(want + len, 4096 - len,
+						 "2 4 1\n");
+		}
+	}
+	/* A small first buffer: the show is re-run whole, as seq_file does. */
+	out = cowstat_kunit_show(test, cowstat_show_latency, cs, 256, NULL);
+	cowstat_kunit_expect_text(test, out, want);
+
+	/* b's file closed: only the system's and a's blocks remain. */
+	cowstat_group_release(cs, &file_b);
+	out = cowstat_kunit_show(test, cowstat_show_latency, cs, 4096, NULL);
+	KUNIT_EXPECT_EQ(test, cowstat_kunit_nr_lines(out),
+			cowstat_kunit_nr_lines(want) -
+			(COWSTAT_NR_HISTS + 2));
+	KUNIT_EXPECT_NULL(test, strstr(out, " group=0"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "hist thp_wp\n2 4 1\n"));
+	cowstat_group_release(cs, &file_a);
+}
+
 static void show_probes(struct seq_file *m, struct cowstat *cs)
 {
 	cowstat_show_probe(m, "do_wp_page", "ftrace", 12, 0, 1);
@@ -759,6 +838,7 @@ static struct kunit_case cowstat_format_cases[] = {
 	KUNIT_CASE(cowstat_show_track_overflow_retry),
 	KUNIT_CASE(cowstat_show_unavailable),
 	KUNIT_CASE(cowstat_show_latency_text),
+	KUNIT_CASE(cowstat_show_latency_groups),
 	KUNIT_CASE(cowstat_show_probe_lines),
 	{}
 };

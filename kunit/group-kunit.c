@@ -516,6 +516,31 @@ static void cowstat_rec_bind_exec_keeps_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gcount(ended, COWSTAT_shared_writes), 0ULL);
 }
 
+/* Samples in histogram @h of group @g, all buckets. */
+static u64 ghist_sum(const struct cowstat_group *g, enum cowstat_hist_id h)
+{
+	u64 n = 0;
+	unsigned int b;
+
+	for (b = 0; b < COWSTAT_HIST_BUCKETS; b++)
+		n += atomic64_read(&g->hist[h].bucket[b]);
+	return n;
+}
+
+static u64 ghist_bucket(const struct cowstat_group *g, enum cowstat_hist_id h,
+			u64 ns)
+{
+	return atomic64_read(&g->hist[h].bucket[cowstat_hist_bucket(ns)]);
+}
+
+static void hist(struct cowstat *cs, struct cowstat_rec *rec,
+		 unsigned long addr, enum cowstat_hist_id h, u64 ns)
+{
+	rcu_read_lock();
+	cowstat_account_hist(cs, rec, addr, h, ns);
+	rcu_read_unlock();
+}
+
 static void cowstat_account_fork_ns_groups(struct kunit *test)
 {
 	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
@@ -531,6 +556,130 @@ static void cowstat_account_fork_ns_groups(struct kunit *test)
 	cowstat_account_fork_ns(cs, other, 50);
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&g->fork_ns), 700ULL);
+	/* One fork of a member in the group's fork_copy histogram. */
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_FORK), 1ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(g, COWSTAT_HIST_FORK, 700), 1ULL);
+}
+
+/*
+ * A group's histograms get exactly its members' timed events: not those
+ * of another group, of a process born before it, or of no record; the
+ * system-wide ones get every event.
+ */
+static void cowstat_group_hist_members(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *a, *a_child, *b, *older;
+	struct cowstat_group *ga, *gb;
+	enum cowstat_hist_id h;
+	atomic64_t *b1500;
+	u64 sys = 0;
+	unsigned int k;
+
+	a = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	older = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, a);
+	b = cowstat_kunit_rec(test, cs, 3, 200, COWSTAT_BIRTH_SEEN, NULL);
+	ga = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	gb = group_of(test, cs, start(cs, &file_b, 200, 3, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, ga);
+	KUNIT_ASSERT_NOT_NULL(test, gb);
+	a_child = cowstat_kunit_rec(test, cs, 4, 102, COWSTAT_BIRTH_FORK, a);
+
+	/* a: 3 copies at 1500 ns; its child: 2 reuses at 100 ns. */
+	for (k = 0; k < 3; k++)
+		hist(cs, a, 0x1000, COWSTAT_HIST_WP_COPY, 1500);
+	for (k = 0; k < 2; k++)
+		hist(cs, a_child, 0x1000, COWSTAT_HIST_WP_REUSE, 100);
+	/* b: 5 copies at 70 us and a THP fault. */
+	for (k = 0; k < 5; k++)
+		hist(cs, b, 0x1000, COWSTAT_HIST_WP_COPY, 70000);
+	hist(cs, b, 0x200000, COWSTAT_HIST_THP, 9000);
+	/* Neither group: born before a's group, and no record at all. */
+	hist(cs, older, 0x1000, COWSTAT_HIST_WP_COPY, 1500);
+	hist(cs, NULL, 0x1000, COWSTAT_HIST_WP_COPY, 1500);
+
+	KUNIT_EXPECT_EQ(test, ghist_sum(ga, COWSTAT_HIST_WP_COPY), 3ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(ga, COWSTAT_HIST_WP_COPY, 1500),
+			3ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(ga, COWSTAT_HIST_WP_REUSE), 2ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(ga, COWSTAT_HIST_WP_REUSE, 100),
+			2ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(ga, COWSTAT_HIST_THP), 0ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(gb, COWSTAT_HIST_WP_COPY), 5ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(gb, COWSTAT_HIST_WP_COPY, 70000),
+			5ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(gb, COWSTAT_HIST_WP_REUSE), 0ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(gb, COWSTAT_HIST_THP), 1ULL);
+	for (h = 0; h < COWSTAT_NR_HISTS; h++) {
+		unsigned int bk;
+
+		for (bk = 0; bk < COWSTAT_HIST_BUCKETS; bk++)
+			sys += atomic64_read(&cs->hist[h].bucket[bk]);
+	}
+	KUNIT_EXPECT_EQ(test, sys, 3ULL + 2 + 5 + 1 + 2);
+	b1500 = &cs->hist[COWSTAT_HIST_WP_COPY].bucket[cowstat_hist_bucket(1500)];
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(b1500), 5ULL);
+}
+
+/* A range group times only the faults inside its range, as it counts. */
+static void cowstat_group_hist_range(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_group *all, *ranged;
+	struct cowstat_rec *leader;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	all = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	ranged = group_of(test, cs, start(cs, &file_b, 100, 1, 0x10000,
+					  0x20000));
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	KUNIT_ASSERT_NOT_NULL(test, ranged);
+	hist(cs, leader, 0x10000, COWSTAT_HIST_WP_COPY, 10);
+	hist(cs, leader, 0x1ffff, COWSTAT_HIST_WP_COPY, 10);
+	hist(cs, leader, 0x20000, COWSTAT_HIST_WP_COPY, 10);
+	hist(cs, leader, 0xffff, COWSTAT_HIST_WP_COPY, 10);
+	/* A fork has no address: it is in every group of its parent. */
+	rcu_read_lock();
+	cowstat_account_fork_ns(cs, leader, 5000);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ghist_sum(all, COWSTAT_HIST_WP_COPY), 4ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(ranged, COWSTAT_HIST_WP_COPY), 2ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(all, COWSTAT_HIST_FORK, 5000), 1ULL);
+	KUNIT_EXPECT_EQ(test, ghist_bucket(ranged, COWSTAT_HIST_FORK, 5000),
+			1ULL);
+}
+
+/*
+ * An ended group's histograms are frozen; a slot taken again starts at
+ * zero; reset zeroes them.
+ */
+static void cowstat_group_hist_life(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader;
+	struct cowstat_group *g;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	hist(cs, leader, 0x1000, COWSTAT_HIST_HUGETLB, 300);
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+	hist(cs, leader, 0x1000, COWSTAT_HIST_HUGETLB, 300);
+	rcu_read_lock();
+	cowstat_account_fork_ns(cs, leader, 5000);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_HUGETLB), 1ULL);
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_FORK), 0ULL);
+
+	cowstat_group_release(cs, &file_a);
+	KUNIT_EXPECT_PTR_EQ(test, group_of(test, cs,
+					   start(cs, &file_a, 100, 1, 0, 0)),
+			    g);
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_HUGETLB), 0ULL);
+	hist(cs, leader, 0x1000, COWSTAT_HIST_HUGETLB, 300);
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_HUGETLB), 1ULL);
+	cowstat_reset(cs);
+	KUNIT_EXPECT_EQ(test, ghist_sum(g, COWSTAT_HIST_HUGETLB), 0ULL);
 }
 
 static void cowstat_nr_groups_counts_active_and_ended(struct kunit *test)
@@ -564,6 +713,9 @@ static struct kunit_case cowstat_group_cases[] = {
 	KUNIT_CASE(cowstat_group_release_frees_slots),
 	KUNIT_CASE(cowstat_rec_bind_exec_keeps_groups),
 	KUNIT_CASE(cowstat_account_fork_ns_groups),
+	KUNIT_CASE(cowstat_group_hist_members),
+	KUNIT_CASE(cowstat_group_hist_range),
+	KUNIT_CASE(cowstat_group_hist_life),
 	KUNIT_CASE(cowstat_nr_groups_counts_active_and_ended),
 	{}
 };

@@ -187,6 +187,7 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 	struct cowstat_incs incs = { };
 	enum cowstat_outcome o;
 	enum cowstat_hist_id h = COWSTAT_HIST_WP_OTHER;
+	struct cowstat_rec *rec;
 
 	if (!cowstat_on())
 		return 0;
@@ -201,11 +202,14 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 	cowstat_tct_leave(COWSTAT_TCT_FAULT);
 	ctx->wp.ret = cowstat_fault_ret(cowstat_fault_retval(regs));
 	o = cowstat_classify_wp(&ctx->wp, &incs);
-	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
+	rec = cowstat_charge_fault(ctx->mm, ctx->address, &incs);
+	if (!ctx->t0)
+		return 0;
 	if (o < ARRAY_SIZE(cowstat_wp_hist) && cowstat_wp_hist[o])
 		h = cowstat_wp_hist[o];
-	if (ctx->t0)
-		cowstat_hist_add(&cowstat_state.hist[h], cowstat_since(ctx->t0));
+	/* The system's histogram and those of the groups charged above. */
+	cowstat_account_hist(&cowstat_state, rec, ctx->address, h,
+			     cowstat_since(ctx->t0));
 	return 0;
 }
 

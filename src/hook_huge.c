@@ -49,6 +49,7 @@ int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 	vm_fault_t ret = cowstat_fault_retval(regs);
 	struct cowstat_incs incs = { };
+	struct cowstat_rec *rec;
 
 	if (!cowstat_on())
 		return 0;
@@ -61,10 +62,10 @@ int cowstat_huge_wp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ctx->thp.fallback = ret & VM_FAULT_FALLBACK;
 	ctx->thp.ret = cowstat_fault_ret(ret);
 	cowstat_classify_thp(&ctx->thp, &incs);
-	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
+	rec = cowstat_charge_fault(ctx->mm, ctx->address, &incs);
 	if (ctx->t0)
-		cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_THP],
-				 cowstat_since(ctx->t0));
+		cowstat_account_hist(&cowstat_state, rec, ctx->address,
+				     COWSTAT_HIST_THP, cowstat_since(ctx->t0));
 	return 0;
 }
 
@@ -119,6 +120,7 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 {
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 	struct cowstat_incs incs = { };
+	struct cowstat_rec *rec;
 
 	if (!cowstat_on())
 		return 0;
@@ -131,10 +133,11 @@ int cowstat_hugetlb_fault_ret(struct kretprobe_instance *ri,
 	ctx->huge.ret = cowstat_fault_ret(cowstat_fault_retval(regs));
 	if (cowstat_classify_hugetlb(&ctx->huge, &incs) == COWSTAT_OUT_NONE)
 		return 0;
-	cowstat_charge_fault(ctx->mm, ctx->address, &incs);
+	rec = cowstat_charge_fault(ctx->mm, ctx->address, &incs);
 	if (ctx->t0)
-		cowstat_hist_add(&cowstat_state.hist[COWSTAT_HIST_HUGETLB],
-				 cowstat_since(ctx->t0));
+		cowstat_account_hist(&cowstat_state, rec, ctx->address,
+				     COWSTAT_HIST_HUGETLB,
+				     cowstat_since(ctx->t0));
 	return 0;
 }
 

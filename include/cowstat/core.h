@@ -33,7 +33,7 @@
 struct seq_file;
 
 #define COWSTAT_VERSION		"0.1"
-#define COWSTAT_FORMAT		2
+#define COWSTAT_FORMAT		3
 #define COWSTAT_COMM_LEN	16
 #define COWSTAT_MAX_GROUPS	16
 #define COWSTAT_HIST_BUCKETS	64
@@ -254,6 +254,9 @@ enum cowstat_group_state {
  * @initiator_remote: as in struct cowstat_rec, over all members
  * @fork_ns:  as in struct cowstat_rec, over all members
  * @c:        the counters
+ * @hist:     the latency histograms of the members' events, charged with
+ *            the system-wide ones (COWSTAT_NR_HISTS x COWSTAT_HIST_BUCKETS
+ *            x 8 bytes: 3.5 KiB a group)
  */
 struct cowstat_group {
 	int state;
@@ -266,6 +269,7 @@ struct cowstat_group {
 	pid_t initiator_remote;
 	atomic64_t fork_ns;
 	struct cowstat_counters c;
+	struct cowstat_hist hist[COWSTAT_NR_HISTS];
 };
 
 /* ------------------------------------------------------------------ */
@@ -543,10 +547,28 @@ void cowstat_account(struct cowstat *cs, struct cowstat_rec *rec,
  * @rec: record of the parent mm, or NULL
  * @ns:  nanoseconds the fork spent in copy_page_range
  *
- * Also feeds the fork histogram.
+ * Also feeds the fork histogram, the system's and that of every active
+ * group of @rec (a fork has no address: a group's range does not apply).
  */
 void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
 			     u64 ns);
+
+/**
+ * cowstat_account_hist() - count one timed fault in a latency histogram
+ *                          (RCU)
+ * @cs:   instance
+ * @rec:  record of the faulting mm (what cowstat_account() was given for
+ *        the same fault), or NULL
+ * @addr: the faulting address
+ * @h:    which histogram
+ * @ns:   the duration
+ *
+ * Adds to the system-wide histogram and to that of every active group of
+ * @rec whose address range holds @addr: the groups cowstat_account()
+ * charged the fault's counters to.
+ */
+void cowstat_account_hist(struct cowstat *cs, struct cowstat_rec *rec,
+			  unsigned long addr, enum cowstat_hist_id h, u64 ns);
 
 /**
  * cowstat_health_inc() - count one health event
@@ -731,7 +753,8 @@ void cowstat_show_procs(struct seq_file *m, struct cowstat *cs);
 void cowstat_show_track(struct seq_file *m, struct cowstat *cs);
 
 /**
- * cowstat_show_latency() - the latency file
+ * cowstat_show_latency() - the latency file: the system-wide histograms,
+ *                          then those of every group ("group=GEN")
  * @m:  output
  * @cs: instance
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The text of the debugfs files (format 2, Documentation/interfaces.rst):
+ * The text of the debugfs files (format 3, Documentation/interfaces.rst):
  * parsing what users write and printing what they read.  A counter no
  * probe can feed on this kernel (cs->unavailable) prints as "-", never as
  * a 0 that would read as "it did not happen".
@@ -293,26 +293,74 @@ void cowstat_show_track(struct seq_file *m, struct cowstat *cs)
 	}
 }
 
+/* One block: "hist NAME[ group=GEN]", then its non-empty buckets. */
+static void cowstat_show_hist(struct seq_file *m, const struct cowstat *cs,
+			      enum cowstat_hist_id h, u64 gen, const u64 *v)
+{
+	unsigned int b;
+
+	seq_printf(m, "hist %s", cowstat_hist_name(h));
+	if (gen)
+		seq_printf(m, " group=%llu", gen);
+	/* Not timed here (the reason in brackets): no buckets. */
+	if (cs->hist_unavailable[h]) {
+		seq_printf(m, " unavailable(%s)\n", cs->hist_unavailable[h]);
+		return;
+	}
+	seq_putc(m, '\n');
+	for (b = 0; b < COWSTAT_HIST_BUCKETS; b++) {
+		u64 lo, hi;
+
+		if (!v[b])
+			continue;
+		cowstat_hist_bounds(b, &lo, &hi);
+		seq_printf(m, "%llu %llu %llu\n", lo, hi, v[b]);
+	}
+}
+
+static void cowstat_copy_hist(u64 *v, const struct cowstat_hist *h)
+{
+	unsigned int b;
+
+	for (b = 0; b < COWSTAT_HIST_BUCKETS; b++)
+		v[b] = atomic64_read(&h->bucket[b]);
+}
+
+/*
+ * The system-wide blocks, then those of every group that is not free
+ * (format 3), tagged with the group's gen as track names it.  A group's
+ * buckets are copied under the lock one histogram at a time, checking
+ * that the slot still holds the same group; a group freed meanwhile (its
+ * file closed) is cut short.
+ */
 void cowstat_show_latency(struct seq_file *m, struct cowstat *cs)
 {
-	unsigned int h, b;
+	u64 v[COWSTAT_HIST_BUCKETS];
+	unsigned int h, i;
 
 	for (h = 0; h < COWSTAT_NR_HISTS; h++) {
-		/* Not timed here (the reason in brackets): no buckets. */
-		if (cs->hist_unavailable[h]) {
-			seq_printf(m, "hist %s unavailable(%s)\n",
-				   cowstat_hist_name(h), cs->hist_unavailable[h]);
-			continue;
-		}
-		seq_printf(m, "hist %s\n", cowstat_hist_name(h));
-		for (b = 0; b < COWSTAT_HIST_BUCKETS; b++) {
-			u64 n = atomic64_read(&cs->hist[h].bucket[b]);
-			u64 lo, hi;
+		cowstat_copy_hist(v, &cs->hist[h]);
+		cowstat_show_hist(m, cs, h, 0, v);
+	}
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++) {
+		struct cowstat_group *g = &cs->groups[i];
+		u64 gen = 0;
 
-			if (!n)
-				continue;
-			cowstat_hist_bounds(b, &lo, &hi);
-			seq_printf(m, "%llu %llu %llu\n", lo, hi, n);
+		for (h = 0; h < COWSTAT_NR_HISTS; h++) {
+			unsigned long flags;
+			bool same;
+
+			raw_spin_lock_irqsave(&cs->lock, flags);
+			if (!h && g->state != COWSTAT_GROUP_FREE)
+				gen = g->gen;
+			same = gen && g->state != COWSTAT_GROUP_FREE &&
+			       g->gen == gen;
+			if (same)
+				cowstat_copy_hist(v, &g->hist[h]);
+			raw_spin_unlock_irqrestore(&cs->lock, flags);
+			if (!same)
+				break;
+			cowstat_show_hist(m, cs, h, gen, v);
 		}
 	}
 }

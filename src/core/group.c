@@ -65,6 +65,7 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
 	}
 
 	memset(&g->c, 0, sizeof(g->c));
+	memset(g->hist, 0, sizeof(g->hist));
 	atomic64_set(&g->fork_ns, 0);
 	/* Returned as a positive s64 (errors are negative): 63 bits. */
 	do {

@@ -34,6 +34,15 @@ static void cowstat_counters_zero(struct cowstat_counters *c)
 		atomic64_set(&c->v[i], 0);
 }
 
+static void cowstat_hists_zero(struct cowstat_hist *h)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < COWSTAT_NR_HISTS; i++)
+		for (b = 0; b < COWSTAT_HIST_BUCKETS; b++)
+			atomic64_set(&h[i].bucket[b], 0);
+}
+
 int cowstat_init(struct cowstat *cs, const struct cowstat_limits *lim)
 {
 	unsigned int i, buckets;
@@ -131,13 +140,9 @@ void cowstat_reset(struct cowstat *cs)
 	for (i = 0; i < COWSTAT_MAX_GROUPS; i++) {
 		cowstat_counters_zero(&cs->groups[i].c);
 		atomic64_set(&cs->groups[i].fork_ns, 0);
+		cowstat_hists_zero(cs->groups[i].hist);
 	}
-	for (i = 0; i < COWSTAT_NR_HISTS; i++) {
-		unsigned int b;
-
-		for (b = 0; b < COWSTAT_HIST_BUCKETS; b++)
-			atomic64_set(&cs->hist[i].bucket[b], 0);
-	}
+	cowstat_hists_zero(cs->hist);
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
 		atomic64_set(&cs->health[i], 0);
 	atomic64_set(&cs->fork_ns, 0);
@@ -407,10 +412,10 @@ void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
 void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
 			     u64 ns)
 {
+	unsigned int i, b = cowstat_hist_bucket(ns);
 	unsigned long groups;
-	unsigned int i;
 
-	cowstat_hist_add(&cs->hist[COWSTAT_HIST_FORK], ns);
+	atomic64_inc(&cs->hist[COWSTAT_HIST_FORK].bucket[b]);
 	atomic64_add(ns, &cs->fork_ns);
 	if (!rec)
 		return;
@@ -420,7 +425,37 @@ void cowstat_account_fork_ns(struct cowstat *cs, struct cowstat_rec *rec,
 		struct cowstat_group *g = &cs->groups[i];
 
 		if ((groups & BIT(i)) &&
-		    READ_ONCE(g->state) == COWSTAT_GROUP_ACTIVE)
+		    READ_ONCE(g->state) == COWSTAT_GROUP_ACTIVE) {
 			atomic64_add(ns, &g->fork_ns);
+			atomic64_inc(&g->hist[COWSTAT_HIST_FORK].bucket[b]);
+		}
+	}
+}
+
+/*
+ * Called only for a timed fault (timing on): the untimed path pays
+ * nothing for the groups' histograms.
+ */
+void cowstat_account_hist(struct cowstat *cs, struct cowstat_rec *rec,
+			  unsigned long addr, enum cowstat_hist_id h, u64 ns)
+{
+	unsigned int b = cowstat_hist_bucket(ns);
+	unsigned long groups;
+
+	atomic64_inc(&cs->hist[h].bucket[b]);
+	if (!rec)
+		return;
+	/* The groups cowstat_account() charged: active, @addr in range. */
+	for (groups = READ_ONCE(rec->groups); groups; groups &= groups - 1) {
+		unsigned int i = __ffs(groups);
+		struct cowstat_group *g;
+
+		if (i >= COWSTAT_MAX_GROUPS)
+			break;
+		g = &cs->groups[i];
+		if (READ_ONCE(g->state) != COWSTAT_GROUP_ACTIVE ||
+		    (g->has_range && (addr < g->start || addr >= g->end)))
+			continue;
+		atomic64_inc(&g->hist[h].bucket[b]);
 	}
 }

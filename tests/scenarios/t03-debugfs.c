@@ -10,7 +10,7 @@
  *    frees its slot.
  *  - reset: "1" zeroes every counter (groups stay), anything else is
  *    EINVAL and changes nothing.
- *  - version: "cowstat <version> format 2".
+ *  - version: "cowstat <version> format 3".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +51,7 @@ int main(void)
 	cs_init("t03-debugfs", 0);
 	if (cs_read_file("/sys/kernel/debug/cowstat/version", ver, sizeof(ver)))
 		cs_die("read version");
-	if (strncmp(ver, "cowstat ", 8) || !strstr(ver, " format 2\n"))
+	if (strncmp(ver, "cowstat ", 8) || !strstr(ver, " format 3\n"))
 		cs_fail("version reads '%.*s'", (int)strcspn(ver, "\n"), ver);
 
 	r = cs_region(0, N_PAGES, PROT_READ | PROT_WRITE,

@@ -381,7 +381,8 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 			ret = EXIT_RUNTIME;
 		} else {
 			cgroup_notes(&cur, &f, removed);
-			if (o->hist && !src.ops->read_latency(&src, &lat_after)) {
+			if (o->hist && !src.ops->read_latency(&src, &lat_after, f.gens,
+								 (size_t)f.nr)) {
 				cow_latency_delta(&lat_after, &lat_before);
 				cur.latency = &lat_after;
 			}

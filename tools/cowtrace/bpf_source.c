@@ -554,9 +554,12 @@ static int bpf_read_probes(struct cow_source *s, struct cow_probes *p)
 	return err;
 }
 
-static int bpf_read_latency(struct cow_source *s, struct cow_latency *l)
+static int bpf_read_latency(struct cow_source *s, struct cow_latency *l, const uint64_t *gens,
+			    size_t nr_gens)
 {
 	(void)s;
+	(void)gens;
+	(void)nr_gens;
 	memset(l, 0, sizeof(*l));
 	return -EOPNOTSUPP;
 }

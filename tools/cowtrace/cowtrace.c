@@ -77,7 +77,7 @@ static const struct argp_option opts[] = {
 	{ "user", 'u', "USER", 0, "Run COMMAND as USER (under sudo: SUDO_UID)", 0 },
 	{ "json", 'j', NULL, 0, "JSON instead of tables (JSON Lines with -i)", 0 },
 	{ "field-separator", 'x', "SEP", 0, "Values split by SEP instead of tables", 0 },
-	{ "hist", 'H', NULL, 0, "Add system-wide fork and COW fault latency", 0 },
+	{ "hist", 'H', NULL, 0, "Add fork and COW fault latency histograms", 0 },
 	{ "all", 'a', NULL, 0, "List every counter of the total, zeros too", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
 	{ "backend", 0x100, "WHO", 0, "auto, module or bpf (auto: module if loaded)", 0 },

@@ -19,12 +19,13 @@
 #define COWTRACE_VERSION "0.1"
 /*
  * The debugfs formats this cowtrace understands (interfaces.rst): format 2
- * prints "-" for an unavailable counter where format 1 printed 0.
+ * prints "-" for an unavailable counter where format 1 printed 0; format 3
+ * adds each track group's histograms to `latency`.
  */
-#define COWTRACE_DEBUGFS_FORMAT 2
+#define COWTRACE_DEBUGFS_FORMAT 3
 #define COWTRACE_DEBUGFS_FORMAT_MIN 1
 /* The version of cowtrace's JSON documents and JSON Lines (cowtrace.rst). */
-#define COWTRACE_JSON_FORMAT 2
+#define COWTRACE_JSON_FORMAT 3
 
 /* Exit codes besides COMMAND's own status. */
 #define EXIT_RUNTIME 1		/* environment or module problem */

@@ -463,57 +463,155 @@ int cow_probes_parse(const char *text, struct cow_probes *p)
 
 /* ---- latency ---- */
 
+struct latency_ctx {
+	struct cow_latency *sys;	/* the system-wide blocks */
+	struct cow_latency *grp;	/* the blocks of the groups asked for, summed */
+	struct cow_hist *cur;		/* the block bucket lines go to; NULL: skip them */
+	bool in_block;			/* after a hist line, even a skipped one */
+	const uint64_t *gens;
+	size_t nr_gens;
+};
+
+static bool wanted_gen(const struct latency_ctx *c, uint64_t gen)
+{
+	for (size_t i = 0; i < c->nr_gens; i++)
+		if (c->gens[i] == gen)
+			return true;
+	return false;
+}
+
+/* A group's block: the one of that name in grp, made on first sight. */
+static struct cow_hist *group_hist(struct cow_latency *l, const char *name)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->h[i].name, name))
+			return &l->h[i];
+	if (l->nr == COW_MAX_HISTS)
+		return NULL;
+	memset(&l->h[l->nr], 0, sizeof(l->h[0]));
+	copy_str(l->h[l->nr].name, sizeof(l->h[0].name), name);
+	return &l->h[l->nr++];
+}
+
+static bool unavailable_tok(const char *t)
+{
+	return !strncmp(t, "unavailable(", 12) && t[strlen(t) - 1] == ')';
+}
+
 static int latency_line(char *line, void *arg)
 {
-	struct cow_latency *l = arg;
-	char *tok[4];
+	struct latency_ctx *c = arg;
+	struct cow_latency *l = c->sys;
 	struct cow_hist *h;
 	struct cow_bucket b;
+	char *tok[5], *why = NULL;
+	uint64_t gen = 0;
 	int n;
 
 	if (blank(line))
 		return 0;
-	n = split(line, tok, 4, false);
+	n = split(line, tok, 5, false);
 	/*
 	 * "hist NAME", then its buckets; or "hist NAME unavailable(REASON)":
-	 * not timed with the module's parameters, no buckets follow.
+	 * not timed with the module's parameters, no buckets follow.  Format
+	 * 3 adds the groups' blocks, "hist NAME group=GEN [unavailable(...)]".
 	 */
-	if (!strcmp(tok[0], "hist") &&
-	    (n == 2 || (n == 3 && !strncmp(tok[2], "unavailable(", 12) &&
-			tok[2][strlen(tok[2]) - 1] == ')'))) {
-		if (l->nr == COW_MAX_HISTS) {
-			l->skipped++;
+	if (n >= 2 && !strcmp(tok[0], "hist")) {
+		int k = 2;
+
+		if (n > k && !strncmp(tok[k], "group=", 6)) {
+			if (!cow_parse_u64(tok[k] + 6, &gen) || !gen)
+				goto bad_hist;
+			k++;
+		}
+		if (n > k && unavailable_tok(tok[k]))
+			why = tok[k++];
+		if (n != k)
+			goto bad_hist;
+		c->in_block = true;
+		if (gen) {
+			/* Another tracer's group, or one not asked for. */
+			if (!wanted_gen(c, gen)) {
+				c->cur = NULL;
+				return 0;
+			}
+			h = c->cur = group_hist(c->grp, tok[1]);
+			if (!h) {
+				l->skipped++;
+				return 0;
+			}
+		} else {
+			if (l->nr == COW_MAX_HISTS) {
+				c->cur = NULL;
+				l->skipped++;
+				return 0;
+			}
+			h = &l->h[l->nr++];
+			memset(h, 0, sizeof(*h));
+			copy_str(h->name, sizeof(h->name), tok[1]);
+			c->cur = h;
+		}
+		if (why) {
+			why[strlen(why) - 1] = '\0';
+			copy_str(h->unavailable, sizeof(h->unavailable),
+				 why[12] ? why + 12 : "?");
+		}
+		return 0;
+	}
+	if (n != 3 || !c->in_block || !cow_parse_u64(tok[0], &b.lo) ||
+	    !cow_parse_u64(tok[1], &b.hi) || !cow_parse_u64(tok[2], &b.count) ||
+	    b.hi < b.lo)
+		goto bad;
+	h = c->cur;
+	if (!h)
+		return 0;	/* a bucket of a block not kept */
+	/* Several groups' blocks of one name are summed, bucket by bucket. */
+	for (size_t i = 0; i < h->nr; i++) {
+		if (h->b[i].lo == b.lo && h->b[i].hi == b.hi) {
+			h->b[i].count += b.count;
 			return 0;
 		}
-		h = &l->h[l->nr++];
-		memset(h, 0, sizeof(*h));
-		copy_str(h->name, sizeof(h->name), tok[1]);
-		if (n == 3) {
-			tok[2][strlen(tok[2]) - 1] = '\0';
-			copy_str(h->unavailable, sizeof(h->unavailable),
-				 tok[2][12] ? tok[2] + 12 : "?");
-		}
-		return 0;
 	}
-	if (n != 3 || !l->nr || !cow_parse_u64(tok[0], &b.lo) ||
-	    !cow_parse_u64(tok[1], &b.hi) || !cow_parse_u64(tok[2], &b.count) ||
-	    b.hi < b.lo || l->h[l->nr - 1].nr == COW_MAX_BUCKETS) {
-		l->skipped++;
-		return 0;
-	}
-	h = &l->h[l->nr - 1];
+	if (h->nr == COW_MAX_BUCKETS)
+		goto bad;
 	h->b[h->nr++] = b;
+	return 0;
+bad_hist:
+	c->cur = NULL;
+	c->in_block = false;
+bad:
+	l->skipped++;
 	return 0;
 }
 
-int cow_latency_parse(const char *text, struct cow_latency *l)
+int cow_latency_parse(const char *text, struct cow_latency *l, const uint64_t *gens,
+		      size_t nr_gens)
 {
+	struct latency_ctx c = { .sys = l, .gens = gens, .nr_gens = nr_gens };
+	int err;
+
 	memset(l, 0, sizeof(*l));
-	return for_each_line(text, latency_line, l);
+	if (nr_gens) {
+		c.grp = calloc(1, sizeof(*c.grp));
+		if (!c.grp)
+			return -ENOMEM;
+		c.grp->scope_group = true;
+	}
+	err = for_each_line(text, latency_line, &c);
+	/* The groups' own histograms where the module has them (format 3). */
+	if (!err && c.grp && c.grp->nr) {
+		c.grp->skipped = l->skipped;
+		*l = *c.grp;
+	}
+	free(c.grp);
+	return err;
 }
 
 void cow_latency_delta(struct cow_latency *after, const struct cow_latency *before)
 {
+	/* A group's histograms start at zero with the group: nothing to subtract. */
+	if (after->scope_group)
+		return;
 	for (size_t i = 0; i < after->nr; i++) {
 		struct cow_hist *h = &after->h[i];
 		size_t kept = 0;

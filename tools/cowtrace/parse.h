@@ -111,10 +111,22 @@ struct cow_latency {
 	struct cow_hist h[COW_MAX_HISTS];
 	size_t nr;
 	size_t skipped;
+	bool scope_group;	/* the track groups' own histograms, not the system's */
 };
 
-int cow_latency_parse(const char *text, struct cow_latency *l);
-/* after - before, bucket by bucket: what happened between two reads. */
+/*
+ * `latency`.  With the ids (gens) of track groups, the histograms of those
+ * groups (format 3 "hist NAME group=GEN" blocks), summed over them by
+ * name, when the module prints any for them (scope_group); otherwise, as
+ * from a module of format 1 or 2, and without ids, the system-wide ones.
+ */
+int cow_latency_parse(const char *text, struct cow_latency *l, const uint64_t *gens,
+		      size_t nr_gens);
+/*
+ * after - before, bucket by bucket: what happened between two reads of the
+ * system-wide histograms.  A group's (scope_group) start at zero with the
+ * group and are left as they are.
+ */
 void cow_latency_delta(struct cow_latency *after, const struct cow_latency *before);
 
 /* `version`: "cowstat <version> format <N>". */

@@ -646,7 +646,15 @@ void cow_report_print_text(FILE *f, const struct cow_report *r, bool all)
 	print_header(f, r);
 	print_tables(f, r);
 	print_totals(f, r, all);
-	if (r->latency) {
+	if (r->latency && r->latency->scope_group) {
+		fprintf(f, "\nLatency of the track group%s (leader%s", r->nr_leaders > 1 ? "s" : "",
+			r->nr_leaders > 1 ? "s" : "");
+		for (int l = 0; l < r->nr_leaders; l++)
+			fprintf(f, "%s%d", l ? "," : " ", (int)r->leaders[l]);
+		fprintf(f, " and %s descendants), %s:\n", r->nr_leaders > 1 ? "their" : "its",
+			r->argv ? "during the run" : "while attached");
+		cow_latency_print(f, r->latency);
+	} else if (r->latency) {
 		fprintf(f, "\nLatency, system-wide (every process on the system, not only the track group), %s:\n",
 			r->argv ? "during the run" : "while attached");
 		cow_latency_print(f, r->latency);
@@ -822,8 +830,11 @@ void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 		json_object_end(&j);
 	}
 	if (r->latency) {
-		/* The module keeps one set of histograms for the whole system. */
-		json_str(&j, "histograms_scope", "system");
+		/*
+		 * "group": the track groups' own histograms (a module of
+		 * debugfs format 3); "system": every process on the system.
+		 */
+		json_str(&j, "histograms_scope", r->latency->scope_group ? "group" : "system");
 		cow_json_latency(&j, r->latency);
 	}
 	json_array_begin(&j, "notes");

@@ -409,7 +409,8 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		return r.exit_code;
 	}
 	if (o->hist) {
-		if (!src.ops->read_latency(&src, &lat_after)) {
+		/* The group's own histograms (module format 3), else the system's. */
+		if (!src.ops->read_latency(&src, &lat_after, &group_gen, group_gen ? 1 : 0)) {
 			cow_latency_delta(&lat_after, &lat_before);
 			r.latency = &lat_after;
 		} else {

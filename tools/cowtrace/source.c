@@ -228,14 +228,15 @@ static int debugfs_read_probes(struct cow_source *s, struct cow_probes *p)
 	return err;
 }
 
-static int debugfs_read_latency(struct cow_source *s, struct cow_latency *l)
+static int debugfs_read_latency(struct cow_source *s, struct cow_latency *l,
+				const uint64_t *gens, size_t nr_gens)
 {
 	char *text;
 	int err = read_file(s, "latency", &text);
 
 	if (err)
 		return err;
-	err = cow_latency_parse(text, l);
+	err = cow_latency_parse(text, l, gens, nr_gens);
 	free(text);
 	return err;
 }
@@ -447,7 +448,7 @@ int cow_source_latency_snapshot(struct cow_source *s, struct cow_latency *l)
 	int err;
 
 	if (!s->fake)
-		return s->ops->read_latency(s, l);
+		return s->ops->read_latency(s, l, NULL, 0);
 	err = read_file(s, "latency.before", &text);
 	if (err == -ENOENT) {
 		memset(l, 0, sizeof(*l));
@@ -455,7 +456,7 @@ int cow_source_latency_snapshot(struct cow_source *s, struct cow_latency *l)
 	}
 	if (err)
 		return err;
-	err = cow_latency_parse(text, l);
+	err = cow_latency_parse(text, l, NULL, 0);
 	free(text);
 	return err;
 }

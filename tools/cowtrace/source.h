@@ -28,7 +28,13 @@ struct cow_source_ops {
 	int (*read_groups)(struct cow_source *s, struct cow_table *t);
 	int (*read_stats)(struct cow_source *s, struct cow_stats *st);
 	int (*read_probes)(struct cow_source *s, struct cow_probes *p);
-	int (*read_latency)(struct cow_source *s, struct cow_latency *l);
+	/*
+	 * `latency`: the histograms of the track groups gens[] when the
+	 * module keeps them per group, else the system-wide ones (see
+	 * cow_latency_parse()).
+	 */
+	int (*read_latency)(struct cow_source *s, struct cow_latency *l, const uint64_t *gens,
+			    size_t nr_gens);
 	/*
 	 * Start a group for pid and its descendants born from now on; with
 	 * end > start, count only addresses in [start, end).  The group
@@ -68,7 +74,10 @@ int cow_source_open(struct cow_source *s);
  */
 int cow_source_snapshot(struct cow_source *s, struct cow_table *t);
 
-/* `latency` at the start, likewise (fake: DIR/latency.before or empty). */
+/*
+ * The system-wide `latency` at the start, likewise (fake:
+ * DIR/latency.before or empty).
+ */
 int cow_source_latency_snapshot(struct cow_source *s, struct cow_latency *l);
 
 /* The id (gen) of the newest group led by pid, 0 if there is none. */

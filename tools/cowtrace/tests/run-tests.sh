@@ -110,7 +110,7 @@ assert d["processes"][2]["comm"] == "my worker"
 assert d["processes"][1]["lifetime_ns"] == 300000000
 assert d["capabilities"]["cow_copies_pfn"] == "unavailable"
 assert len(d["groups"]) == 1 and d["groups"][0]["id"] == 3
-assert d["cowtrace_json_format"] == 2 and d["type"] == "report"
+assert d["cowtrace_json_format"] == 3 and d["type"] == "report"
 # The per-process rows add up to the group total.
 for k in d["total"]["counters"]:
     if d["total"]["counters"][k] is None:
@@ -172,17 +172,19 @@ if grep -q ' - ' "$COWTRACE_DEBUGFS/procs"; then
 fi
 check_unavailable unavailable_format1
 
+# --hist: the module (format 3) keeps histograms per track group; cowtrace
+# shows its own group's (gen 3: 16401 copies), not the system's (16000) nor
+# the other group's (999), and says so.
 fresh
 run_cmd "$COWTRACE" --hist -- true
 if [ $rc = 0 ] && grep -q '^wp_copy' <<<"$err" &&
-   grep -Eq '^ *1024 -> 2047 +: 16000 +\|\*{40}\|' <<<"$err" &&
-   grep -Eq '^ *2048 -> 4095 +: 0 ' <<<"$err"; then
+   grep -Eq '^ *1024 -> 2047 +: 16401 +\|\*{40}\|' <<<"$err" &&
+   grep -Eq '^ *2048 -> 4095 +: 0 ' <<<"$err" && ! grep -Eq ': (16000|999) ' <<<"$err"; then
 	pass run_hist
 else
 	fail run_hist "rc $rc: $err"
 fi
-# The histograms are the module's, system-wide: the report says so.
-if grep -q '^Latency, system-wide (every process on the system, not only the track group)' <<<"$err"; then
+if grep -Eq '^Latency of the track group \(leader [0-9]+ and its descendants\), during the run:$' <<<"$err"; then
 	pass run_hist_scope_text
 else
 	fail run_hist_scope_text "$(grep -i latency <<<"$err")"
@@ -191,8 +193,43 @@ run_cmd "$COWTRACE" --hist --json -- true
 python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["histograms_scope"] == "system" and d["histograms"]["wp_copy"]
-' <<<"$err" && pass run_hist_scope_json || fail run_hist_scope_json "rc $rc"
+h = d["histograms"]
+assert d["histograms_scope"] == "group", d["histograms_scope"]
+assert h["wp_copy"] == [{"lo_ns": 512, "hi_ns": 1023, "count": 6},
+                        {"lo_ns": 1024, "hi_ns": 2047, "count": 16401}], h["wp_copy"]
+assert sum(b["count"] for b in h["fork_copy"]) == d["groups"][0]["counters"]["forks"] == 2
+' <<<"$err" && pass run_hist_scope_json || fail run_hist_scope_json "rc $rc: $(tail -n 3 <<<"$err")"
+# Attach mode too: the attached PID's group.
+run_cmd "$COWTRACE" -p $$ -d 0.2 --hist --json
+python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["mode"] == "attach" and d["histograms_scope"] == "group"
+assert d["histograms"]["wp_copy"][1] == {"lo_ns": 1024, "hi_ns": 2047, "count": 16401}
+' <<<"$out" && pass attach_hist_group || fail attach_hist_group "rc $rc: $(tail -n 3 <<<"$out$err")"
+run_cmd "$COWTRACE" -p $$ -d 0.2 --hist
+if grep -Eq '^Latency of the track group \(leader [0-9]+ and its descendants\), while attached:$' <<<"$out$err"; then
+	pass attach_hist_group_text
+else
+	fail attach_hist_group_text "$(grep -i latency <<<"$out$err")"
+fi
+# A module of format 2 has system-wide histograms only: labelled so.
+fresh
+echo 'cowstat 0.1 format 2' >"$COWTRACE_DEBUGFS/version"
+sed -i '/group=/,$d' "$COWTRACE_DEBUGFS/latency"
+run_cmd "$COWTRACE" --hist -- true
+if [ $rc = 0 ] && grep -Eq '^ *1024 -> 2047 +: 16000 +\|\*{40}\|' <<<"$err" &&
+   grep -q '^Latency, system-wide (every process on the system, not only the track group)' <<<"$err"; then
+	pass run_hist_format2_system
+else
+	fail run_hist_format2_system "rc $rc: $(grep -A3 -i latency <<<"$err")"
+fi
+run_cmd "$COWTRACE" --hist --json -- true
+python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["histograms_scope"] == "system" and d["histograms"]["wp_copy"][1]["count"] == 16000
+' <<<"$err" && pass run_hist_format2_json || fail run_hist_format2_json "rc $rc"
 
 fresh
 run_cmd "$COWTRACE" -o "$WORK/report.txt" -- sh -c 'echo from-command'
@@ -336,7 +373,7 @@ import json, sys
 recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
 types = [r["type"] for r in recs]
 assert types[-1] == "report" and set(types[:-1]) == {"interval"} and len(types) >= 3, types
-assert all(r["cowtrace_json_format"] == 2 and r["mode"] == "run" for r in recs)
+assert all(r["cowtrace_json_format"] == 3 and r["mode"] == "run" for r in recs)
 iv = recs[0]
 assert iv["interval"] == 1 and iv["counters"]["cow_copies"] == 16407, iv["counters"]["cow_copies"]
 assert recs[1]["counters"]["cow_copies"] == 0
@@ -425,8 +462,8 @@ check_error err_not_loaded 1 "not found: load the module (insmod cowstat.ko)" \
 	env COWTRACE_DEBUGFS="$WORK/root/missing" "$COWTRACE" -- true
 check_error err_no_debugfs 1 "debugfs is not mounted at $WORK/none: mount it" \
 	env COWTRACE_DEBUGFS="$WORK/none/cowstat" "$COWTRACE" -- true
-echo cowstat 9 format 3 >"$COWTRACE_DEBUGFS/version"
-check_error err_format 1 "format 3, this cowtrace formats 1 to 2" "$COWTRACE" -- true
+echo cowstat 9 format 4 >"$COWTRACE_DEBUGFS/version"
+check_error err_format 1 "format 4, this cowtrace formats 1 to 3" "$COWTRACE" -- true
 fresh
 echo ENOSPC >"$COWTRACE_DEBUGFS/track.errno"
 check_error err_no_group_slot 1 "no free track group" "$COWTRACE" -- true
@@ -492,7 +529,7 @@ check_closed attach_group_closed
 fresh
 sleep 5 &
 target=$!
-run_cmd "$COWTRACE" -p "$target" -i 0.2 -d 0.5 --json
+run_cmd "$COWTRACE" -p "$target" -i 0.2 -d 1.5 --json
 kill $target 2>/dev/null
 wait $target 2>/dev/null
 if [ $rc = 0 ] && python3 -c '

@@ -346,12 +346,13 @@ static void test_latency(void)
 	struct cow_latency l, before;
 
 	CHECK(!cow_latency_parse("1 2 3\nhist fork_copy\n1024 2047 3\n8192 16383 1\n"
-				 "hist wp_copy\n512 1023 10\nbad\n1024 2047 x\n9 1 1\n", &l), "parse");
+				 "hist wp_copy\n512 1023 10\nbad\n1024 2047 x\n9 1 1\n", &l, NULL, 0),
+	      "parse");
 	CHECK(l.nr == 2, "%zu hists", l.nr);
 	CHECK(l.skipped == 4, "%zu skipped, want 4", l.skipped);
 	CHECK(l.h[0].nr == 2 && l.h[0].b[1].lo == 8192 && l.h[0].b[1].count == 1, "fork_copy");
 	CHECK(!strcmp(l.h[1].name, "wp_copy") && l.h[1].nr == 1, "wp_copy");
-	cow_latency_parse("hist fork_copy\n1024 2047 1\n8192 16383 1\n", &before);
+	cow_latency_parse("hist fork_copy\n1024 2047 1\n8192 16383 1\n", &before, NULL, 0);
 	cow_latency_delta(&l, &before);
 	CHECK(l.h[0].nr == 1 && l.h[0].b[0].lo == 1024 && l.h[0].b[0].count == 2,
 	      "delta keeps only buckets that grew");
@@ -359,13 +360,65 @@ static void test_latency(void)
 	/* wp_return=0: the wp_* histograms say why they are not timed */
 	CHECK(!cow_latency_parse("hist fork_copy\n1024 2047 1\n"
 				 "hist wp_copy unavailable(do_wp_page:wp_return=0)\n"
-				 "hist wp_reuse unavailable()\nhist thp_wp\n", &l), "parse");
+				 "hist wp_reuse unavailable()\nhist thp_wp\n", &l, NULL, 0), "parse");
 	CHECK(l.nr == 4 && l.skipped == 0, "%zu hists, %zu skipped", l.nr, l.skipped);
 	CHECK(!l.h[0].unavailable[0] && l.h[0].nr == 1, "fork_copy available");
 	CHECK(!strcmp(l.h[1].name, "wp_copy") && l.h[1].nr == 0 &&
 	      !strcmp(l.h[1].unavailable, "do_wp_page:wp_return=0"), "wp_copy unavailable");
 	CHECK(!strcmp(l.h[2].unavailable, "?"), "empty reason");
 	CHECK(!l.h[3].unavailable[0] && l.h[3].nr == 0, "thp_wp available, empty");
+}
+
+/*
+ * Format 3: each group's blocks after the system's.  Asked for groups 7
+ * and 9, cowtrace gets their blocks summed by name, bucket by bucket, and
+ * nothing of group 8 (another tracer's) or of the system; without ids, or
+ * from a module that has no group blocks, the system's.
+ */
+static void test_latency_groups(void)
+{
+	static const char text[] =
+		"hist fork_copy\n1024 2047 100\n"
+		"hist wp_copy unavailable(do_wp_page:wp_return=0)\n"
+		"hist thp_wp\n4 7 50\n"
+		"hist fork_copy group=7\n1024 2047 2\n2048 4095 1\n"
+		"hist wp_copy group=7 unavailable(do_wp_page:wp_return=0)\n"
+		"hist thp_wp group=7\n"
+		"hist fork_copy group=8\n1024 2047 40\n16 31 9\n"
+		"hist wp_copy group=8 unavailable(do_wp_page:wp_return=0)\n"
+		"hist thp_wp group=8\n4 7 30\n"
+		"hist fork_copy group=9\n1024 2047 3\n8192 16383 1\n"
+		"hist wp_copy group=9 unavailable(do_wp_page:wp_return=0)\n"
+		"hist thp_wp group=9\n4 7 5\n"
+		"hist fork_copy group=x\n1 2 3\nhist thp_wp group=9 extra\n";
+	static const uint64_t gens[] = { 7, 9 }, other[] = { 5 };
+	struct cow_latency l, before;
+
+	CHECK(!cow_latency_parse(text, &l, gens, 2), "parse");
+	CHECK(l.scope_group, "group scope");
+	CHECK(l.nr == 3, "%zu hists", l.nr);
+	/* the malformed tags: two hist lines and the bucket after the first */
+	CHECK(l.skipped == 3, "%zu skipped, want 3", l.skipped);
+	CHECK(!strcmp(l.h[0].name, "fork_copy") && l.h[0].nr == 3 &&
+	      l.h[0].b[0].lo == 1024 && l.h[0].b[0].count == 5 &&
+	      l.h[0].b[1].lo == 2048 && l.h[0].b[1].count == 1 &&
+	      l.h[0].b[2].lo == 8192 && l.h[0].b[2].count == 1, "fork_copy of groups 7 and 9");
+	CHECK(!strcmp(l.h[1].name, "wp_copy") && l.h[1].nr == 0 &&
+	      !strcmp(l.h[1].unavailable, "do_wp_page:wp_return=0"), "wp_copy unavailable");
+	CHECK(!strcmp(l.h[2].name, "thp_wp") && l.h[2].nr == 1 && l.h[2].b[0].count == 5,
+	      "thp_wp of group 9 alone");
+	/* group histograms start with the group: no delta */
+	cow_latency_parse("hist fork_copy\n1024 2047 100\n", &before, NULL, 0);
+	cow_latency_delta(&l, &before);
+	CHECK(l.h[0].b[0].count == 5, "no delta for a group's histogram");
+
+	CHECK(!cow_latency_parse(text, &l, NULL, 0) && !l.scope_group && l.nr == 3 &&
+	      l.h[0].nr == 1 && l.h[0].b[0].count == 100 && l.h[2].b[0].count == 50,
+	      "without ids: the system's");
+	CHECK(!cow_latency_parse(text, &l, other, 1) && !l.scope_group && l.nr == 3,
+	      "no block of the group asked for: the system's");
+	CHECK(!cow_latency_parse("hist fork_copy\n1024 2047 1\n", &l, gens, 2) &&
+	      !l.scope_group && l.nr == 1, "format 2: the system's");
 }
 
 static void test_version(void)
@@ -702,6 +755,7 @@ int main(int argc, char **argv)
 	run("stats", test_stats);
 	run("probes", test_probes);
 	run("latency", test_latency);
+	run("latency_groups", test_latency_groups);
 	run("version", test_version);
 	run("hist_render", test_hist_render);
 	run("json_escape", test_json_escape);

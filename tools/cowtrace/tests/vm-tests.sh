@@ -209,10 +209,10 @@ PY
 )
 [ $rc = 0 ] && [ -z "$msg" ] && pass tracer_copies_no_mm || fail tracer_copies_no_mm "rc $rc: $msg"
 
-# ---- --hist ----
+# ---- --hist: the track group's own histograms (module format 3) ----
 run_cmd "$COWTRACE" --hist -- python3 "$WORK/cow64.py"
 if [ $rc = 0 ] && grep -Eq '^ *[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' <<<"$err" &&
-   grep -q '^Latency, system-wide' <<<"$err"; then
+   grep -Eq '^Latency of the track group \(leader [0-9]+ and its descendants\), during the run:$' <<<"$err"; then
 	pass hist
 else
 	fail hist "rc $rc: $(sed -n '/^Latency/,$p' <<<"$err")"
@@ -224,6 +224,67 @@ if grep -q '^  (unavailable: do_wp_page:wp_return=0)$' <<<"$err" &&
 else
 	fail hist_wp_unavailable "$(sed -n '/^wp_copy/,+1p' <<<"$err")"
 fi
+
+# Two cowtrace runs at once, a track group each: each report's histograms
+# are its own group's ("histograms_scope": "group"), with exactly its
+# group's events: as many fork_copy samples as the group's forks (cow64.py
+# forks once, tree.py 9 times) and, with wp_return=1, as many wp_* samples
+# as its wp_faults; the system-wide histograms gain at least both.
+cat >"$WORK/hist_pair.py" <<'PY'
+import json, sys
+wp_timed = sys.argv[1] == "1"
+sys_gain = json.loads(sys.argv[2])
+bad, sums = [], {}
+for path, forks in ((sys.argv[3], 1), (sys.argv[4], 9)):
+    d = json.load(open(path))
+    h, c = d["histograms"], d["groups"][0]["counters"]
+    n = {k: sum(b["count"] for b in v) if v is not None else None for k, v in h.items()}
+    for k, v in n.items():
+        sums[k] = sums.get(k, 0) + (v or 0)
+    if d["histograms_scope"] != "group":
+        bad.append("%s: scope %s" % (path, d["histograms_scope"]))
+    if not (n["fork_copy"] == c["forks"] == forks):
+        bad.append("%s: fork_copy %s samples, forks %s, want %d" % (path, n["fork_copy"], c["forks"], forks))
+    wp = [n[k] for k in ("wp_copy", "wp_reuse", "wp_shared", "wp_other")]
+    if wp_timed and (None in wp or sum(wp) != c["wp_faults"] or n["wp_copy"] != c["cow_copies"]):
+        bad.append("%s: wp_* %s samples, wp_faults %s, cow_copies %s" % (path, wp, c["wp_faults"], c["cow_copies"]))
+    if not wp_timed and wp != [None] * 4:
+        bad.append("%s: wp_* %s, want null (unavailable)" % (path, wp))
+for k, v in sums.items():
+    if sys_gain.get(k, 0) < v:
+        bad.append("system %s gained %d, the groups %d" % (k, sys_gain.get(k, 0), v))
+print("; ".join(bad[:6]))
+sys.exit(1 if bad else 0)
+PY
+# The system-wide samples per histogram, as JSON.
+sys_hist() {
+	awk '/^hist / {name = (NF == 2) ? $2 : ""; if (name) n[name] += 0; next}
+	     name != "" && NF == 3 {n[name] += $3}
+	     END {printf "{"; for (k in n) printf "%s\"%s\": %d", (i++ ? ", " : ""), k, n[k]; print "}"}' \
+		"$DEBUGFS/latency"
+}
+hist_pair() {
+	local name=$1 wp_timed=$2 s0 s1 msg ra rb
+	s0=$(sys_hist)
+	"$COWTRACE" --hist --json -o "$WORK/ha.json" -- python3 "$WORK/cow64.py" &
+	ra=$!
+	"$COWTRACE" --hist --json -o "$WORK/hb.json" -- python3 "$WORK/tree.py" &
+	rb=$!
+	wait $ra
+	ra=$?
+	wait $rb
+	rb=$?
+	s1=$(sys_hist)
+	gain=$(python3 -c 'import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2]); print(json.dumps({k: b[k] - a.get(k, 0) for k in b}))' "$s0" "$s1")
+	if [ $ra != 0 ] || [ $rb != 0 ]; then
+		fail "$name" "cowtrace exited $ra and $rb"
+	elif msg=$(python3 "$WORK/hist_pair.py" "$wp_timed" "$gain" "$WORK/ha.json" "$WORK/hb.json"); then
+		pass "$name"
+	else
+		fail "$name" "$msg"
+	fi
+}
+hist_pair hist_two_groups 0
 
 # ---- the report never mixes with COMMAND's output (issue 11) ----
 got=$("$COWTRACE" -- sh -c 'echo hi' 2>/dev/null | cat)
@@ -692,6 +753,14 @@ assert not bad, bad[:5]
 	rmmod cowstat && insmod "$ko" || fail reload_module "insmod $ko failed after skip_symbol"
 else
 	fail unavailable_setup "cannot reload the module with skip_symbol=do_wp_page (ko '$ko')"
+fi
+
+# ---- --hist with wp_return=1: the wp_* histograms of each group too ----
+if [ -n "$ko" ] && rmmod cowstat && insmod "$ko" wp_return=1; then
+	hist_pair hist_two_groups_wp_return 1
+	rmmod cowstat && insmod "$ko" || fail reload_module "insmod $ko failed after wp_return=1"
+else
+	fail hist_two_groups_wp_return "cannot reload the module with wp_return=1 (ko '$ko')"
 fi
 
 echo "$passed passed, $failed failed"
