@@ -258,7 +258,8 @@ static __always_inline enum cowstat_site cowstat_site_of(unsigned long ra)
  * returning to @ra.  Every first touch of anonymous memory on the machine
  * comes here: anything that is not a COW site leaves after one compare.
  */
-static __always_inline void cowstat_install(struct vm_area_struct *vma,
+static __always_inline void cowstat_install(struct page *page,
+					    struct vm_area_struct *vma,
 					    unsigned long addr,
 					    unsigned long ra)
 {
@@ -270,6 +271,17 @@ static __always_inline void cowstat_install(struct vm_area_struct *vma,
 	case COWSTAT_SITE_NONE:
 		return;
 	case COWSTAT_SITE_WP:
+		/*
+		 * A large folio (a page or the head of a folio) is a THP the
+		 * huge zero page's write fault maps (6.13+), or a first touch
+		 * through the same site: never a do_wp_page copy.
+		 */
+		if (PageCompound(page)) {
+			f = cowstat_fault_ctx(vma->vm_mm);
+			if (f && f->kind == COWSTAT_FAULT_THP)
+				f->thp.installs++;
+			return;
+		}
 		if (!cowstat_wp_return) {
 			struct cowstat_tct_slot *s = cowstat_tct_mine();
 
@@ -302,7 +314,8 @@ notrace COWSTAT_FENTRY_DECL(cowstat_install)
 	if (!cowstat_on())
 		return;
 	cowstat_hit(COWSTAT_P_INSTALL);
-	cowstat_install((void *)regs_get_kernel_argument(regs, 1),
+	cowstat_install((void *)regs_get_kernel_argument(regs, 0),
+			(void *)regs_get_kernel_argument(regs, 1),
 			regs_get_kernel_argument(regs, 2), parent_ip);
 }
 #endif
@@ -313,7 +326,8 @@ int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	cowstat_hit(COWSTAT_P_INSTALL);
 	/* At a kprobe on function entry the stack top is the return address. */
-	cowstat_install((void *)regs_get_kernel_argument(regs, 1),
+	cowstat_install((void *)regs_get_kernel_argument(regs, 0),
+			(void *)regs_get_kernel_argument(regs, 1),
 			regs_get_kernel_argument(regs, 2),
 			regs_get_kernel_stack_nth(regs, 0));
 	return 0;

@@ -5,7 +5,12 @@
  * THP: do_huge_pmd_wp_page (kretprobe) never copies a huge page.  It
  *   either reuses it (the PMD made writable through pmdp_set_access_flags,
  *   a marker probe) or splits the PMD and returns VM_FAULT_FALLBACK, after
- *   which the fault goes on at PTE level in do_wp_page.
+ *   which the fault goes on at PTE level in do_wp_page.  Since 6.13
+ *   (commit 1ced09e0331f, "mm: allocate THP on hugezeropage wp-fault") a
+ *   write to the huge zero page maps a new zeroed THP instead of
+ *   splitting: the anon install probe sees it (its site is
+ *   map_anon_folio_pmd*, or do_huge_pmd_wp_page where that is inlined)
+ *   and counts it in the fault context here.
  * hugetlb: hugetlb_fault (kretprobe) is the outer context; hugetlb_wp is
  *   only a presence marker (its arguments changed within 6.12.y); a
  *   hugetlb anon install after it is a whole-huge-page copy, a move a
@@ -37,6 +42,8 @@ int cowstat_huge_wp_entry(struct kretprobe_instance *ri,
 	ctx->address = vmf->address;
 	ctx->thp.unshare = vmf->flags & FAULT_FLAG_UNSHARE;
 	cowstat_pmd_kind(vmf->orig_pmd, &ctx->thp.zero, &ctx->thp.exclusive);
+	/* HPAGE_PMD_NR, which is a BUILD_BUG without THP (PREEMPT_RT) */
+	ctx->thp.pmd_pages = PMD_SIZE >> PAGE_SHIFT;
 	ctx->t0 = cowstat_fault_t0();
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FAULT, ctx);
 	return 0;

@@ -143,6 +143,11 @@ struct cowstat_wp_fault {
  * @moves:     *_move_anon_rmap calls during the call
  * @mkwrites:  pmdp_set_access_flags calls during the call (the reuse path
  *             makes the PMD writable through it)
+ * @installs:  new anonymous folios mapped by the PMD during the call: since
+ *             6.13 (commit 1ced09e0331f, "mm: allocate THP on hugezeropage
+ *             wp-fault") a write to the huge zero page maps a new, zeroed
+ *             THP instead of splitting the PMD
+ * @pmd_pages: base pages per PMD (HPAGE_PMD_NR): what such a THP holds
  * @fallback:  the return value had VM_FAULT_FALLBACK (the PMD was split)
  * @ret:       the rest of the return value
  */
@@ -152,6 +157,8 @@ struct cowstat_thp_fault {
 	bool exclusive;
 	unsigned int moves;
 	unsigned int mkwrites;
+	unsigned int installs;
+	unsigned int pmd_pages;
 	bool fallback;
 	enum cowstat_fault_ret ret;
 };
@@ -538,6 +545,16 @@ cowstat_classify_thp(const struct cowstat_thp_fault *f,
 
 	if (o != COWSTAT_OUT_NONE)
 		return o;
+	/*
+	 * The huge zero page replaced by a new THP (6.13+): a copy of the
+	 * zero page, PMD-sized, counted in base pages as the PTE-level copy
+	 * it replaces (do_wp_page is not involved, so no wp_faults).
+	 */
+	if (f->zero && f->installs) {
+		cowstat_incs_add(out, COWSTAT_cow_copies, f->pmd_pages);
+		cowstat_incs_add(out, COWSTAT_cow_copies_zero, f->pmd_pages);
+		return COWSTAT_OUT_COPY;
+	}
 	if (f->fallback) {
 		cowstat_incs_add(out, COWSTAT_thp_splits, 1);
 		return COWSTAT_OUT_SPLIT;

@@ -24,7 +24,8 @@
  *   wp_faults = cow_copies + cow_reuses + uffd_wp + unshare_kept +
  *               shared_writes + wp_races + wp_errors + wp_retries
  * THP and hugetlb write-protect faults add to the last six, not to
- * wp_faults.
+ * wp_faults; since 6.13 a write to the huge zero page (a new THP) adds
+ * 512 to cow_copies and cow_copies_zero, not to wp_faults.
  */
 COWSTAT_COUNTER(forks, FORK, "fork()s that copied an mm, charged to the parent")
 COWSTAT_COUNTER(fork_vmas_copied, FORK, "VMAs whose page tables fork copied")

@@ -55,6 +55,13 @@ static const char *const cowstat_wp_sites[] = {
 	"wp_page_copy",		/* a function of its own on 6.1 */
 	"do_wp_page",		/* 6.12 inlines wp_page_copy */
 	"wp_can_reuse_anon_folio", /* 6.8+: its move marks a reuse */
+	/*
+	 * 6.13+: the huge zero page's write fault maps a new THP (told from
+	 * a do_wp_page copy by its size).
+	 */
+	"do_huge_pmd_wp_page",
+	"map_anon_folio_pmd",	/* 6.13 to 6.18, static */
+	"map_anon_folio_pmd_nopf", /* 6.19+ */
 };
 
 static const char *const cowstat_fork_sites[] = {

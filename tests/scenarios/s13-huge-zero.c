@@ -4,12 +4,21 @@
  *
  * R is 2 MB, 2 MB aligned, MADV_HUGEPAGE.  Reading one byte maps the huge
  * zero page with one PMD (no rss; page 1 is present in pagemap without
- * being touched).  Writing page 0: do_huge_pmd_wp_page splits the zero
- * PMD into 512 zero-page PTEs and falls back (thp_split_pmd +1), then
+ * being touched).
+ *
+ * Before 6.13 (6.1, 6.12): writing page 0, do_huge_pmd_wp_page splits the
+ * zero PMD into 512 zero-page PTEs and falls back (thp_split_pmd +1), then
  * do_wp_page copies the zero page.  Writing page 1: one more zero-page
  * copy, no split.
  *
- * Same on 6.1 and 6.12.  SKIP when THP or its zero page is disabled.
+ * From 6.13 (commit 1ced09e0331f, "mm: allocate THP on hugezeropage
+ * wp-fault", Dev Jain): writing page 0 maps a new zeroed THP in place of
+ * the huge zero PMD (thp_fault_alloc +1, no split, no do_wp_page): 512
+ * zero pages copied at once.  Page 1 is then writable: no fault at all.
+ * (If the THP cannot be allocated the kernel splits as before; the test
+ * fails then, naming thp_fault_alloc.)
+ *
+ * SKIP when THP or its zero page is disabled.
  */
 #include "lib.h"
 
@@ -18,7 +27,8 @@
 
 int main(void)
 {
-	long long split0, flt0, reuse0;
+	long long split0, flt0, reuse0, alloc0;
+	int thp_on_write = cs_kernel_at_least(6, 13);
 	struct cs_group g;
 	struct cs_vma_stat sm;
 	char en[128], zp[16];
@@ -48,18 +58,27 @@ int main(void)
 	cs_quiesce();
 	split0 = cs_vmstat("thp_split_pmd");
 	reuse0 = cs_vmstat("pgreuse");
+	alloc0 = cs_vmstat("thp_fault_alloc");
 	flt0 = cs_minflt(getpid());
 	cs_write_pages(r, 0, 1, 1);
-	CS_EQ("thp_split_pmd delta over the first write", 1,
+	CS_EQ("thp_fault_alloc delta over the first write", thp_on_write,
+	      cs_vmstat("thp_fault_alloc") - alloc0);
+	CS_EQ("thp_split_pmd delta over the first write", !thp_on_write,
 	      cs_vmstat("thp_split_pmd") - split0);
 	cs_write_pages(r, 1, 1, 1);
-	CS_EQ("thp_split_pmd delta over both writes", 1,
+	CS_EQ("thp_split_pmd delta over both writes", !thp_on_write,
 	      cs_vmstat("thp_split_pmd") - split0);
-	CS_EQ("minflt delta over both writes", 2, cs_minflt(getpid()) - flt0);
+	CS_EQ("minflt delta over both writes", thp_on_write ? 1 : 2,
+	      cs_minflt(getpid()) - flt0);
 	CS_EQ("pgreuse delta", 0, cs_vmstat("pgreuse") - reuse0);
 	cs_smaps(getpid(), r, &sm);
-	CS_EQ("smaps(R) Anonymous kB", 8, sm.anon);
-	{
+	CS_EQ("smaps(R) Anonymous kB", thp_on_write ? 2048 : 8, sm.anon);
+	if (thp_on_write) {
+		const struct cs_exp e[] = {
+			{ "cow_copies_zero", NPG }, { NULL } };
+
+		cs_expect_group("R (6.13+: a new THP)", &g, e);
+	} else {
 		const struct cs_exp e[] = {
 			{ "thp_splits", 1 }, { "cow_copies_zero", 2 },
 			{ "wp_faults", 2 }, { NULL } };

@@ -686,7 +686,9 @@ int cow_bpf_source_open(struct cow_source *s)
 	}
 	nr_cpus = libbpf_num_possible_cpus();
 	b->skel->rodata->nr_cpus = nr_cpus > 0 ? nr_cpus : 1;
-	b->ksyms_fault = in_kallsyms("vmemmap_base", true) && in_kallsyms("zero_pfn", true);
+	/* zero_pfn is zero_page_pfn in 7.x */
+	b->ksyms_fault = in_kallsyms("vmemmap_base", true) &&
+			 (in_kallsyms("zero_pfn", true) || in_kallsyms("zero_page_pfn", true));
 	b->ksyms_percpu = in_kallsyms("__per_cpu_offset", true);
 	set_hook_progs(b);
 	choose_methods(b, vmlinux);

@@ -36,6 +36,7 @@ const volatile __u32 nr_cpus = 1;
  */
 extern const void vmemmap_base __ksym __weak;
 extern const void zero_pfn __ksym __weak;
+extern const void zero_page_pfn __ksym __weak;	/* zero_pfn's name in 7.x */
 extern const void __per_cpu_offset __ksym __weak;
 
 /* x86-64 PTE bits (arch/x86/include/asm/pgtable_types.h) */
@@ -74,6 +75,19 @@ struct mm_struct___percpu {
 
 struct mm_struct___atomic {
 	struct mm_rss_stat rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * 7.x's struct page: compound_head became compound_info (a head pointer
+ * plus 1, or, where sizeof(struct page) is a power of two, a mask with
+ * bit 0 set that the page's own address is and-ed with), and flags a
+ * memdesc_flags_t (a struct holding one unsigned long, f).
+ */
+struct page___info {
+	unsigned long compound_info;
+	struct {
+		unsigned long f;
+	} flags;
 } __attribute__((preserve_access_index));
 
 struct {
@@ -454,6 +468,38 @@ static __always_inline bool kernel_6_1_shape(void)
 	return bpf_core_enum_value_exists(enum vm_fault_reason, VM_FAULT_WRITE);
 }
 
+/* zero_pfn, or 7.x's zero_page_pfn (a weak ksym not in kallsyms is 0) */
+static __always_inline __u64 zero_pfn_value(void)
+{
+	if (&zero_pfn)
+		return read_ulong(&zero_pfn);
+	return read_ulong(&zero_page_pfn);
+}
+
+/* page->flags, an unsigned long before 7.x, a memdesc_flags_t after */
+static __always_inline __u64 page_flags(__u64 page)
+{
+	if (bpf_core_field_exists(((struct page___info *)0)->flags.f))
+		return BPF_CORE_READ((struct page___info *)page, flags.f);
+	return BPF_CORE_READ((struct page *)page, flags);
+}
+
+/* compound_head(): the head page of @page */
+static __always_inline __u64 page_head(__u64 page)
+{
+	__u64 size = bpf_core_type_size(struct page), info;
+
+	if (bpf_core_field_exists(((struct page___info *)0)->compound_info)) {
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+		if (!(info & 1))
+			return page;
+		/* compound_info_has_mask(): is_power_of_2(sizeof(struct page)) */
+		return (size & (size - 1)) ? info - 1 : page & info;
+	}
+	info = BPF_CORE_READ((struct page *)page, compound_head);
+	return (info & 1) ? info - 1 : page;
+}
+
 /* cowstat_pte_kind(): what the write-protected PTE maps. */
 static __always_inline enum cowstat_page_kind pte_kind(__u64 pte, bool *excl)
 {
@@ -461,19 +507,18 @@ static __always_inline enum cowstat_page_kind pte_kind(__u64 pte, bool *excl)
 	__u64 page, head, mapping, flags;
 
 	*excl = false;
-	if (pfn == read_ulong(&zero_pfn))
+	if (pfn == zero_pfn_value())
 		return COWSTAT_PAGE_ZERO;
 	if (pte & CT_PTE_SPECIAL)
 		return COWSTAT_PAGE_PFN;
 	page = read_ulong(&vmemmap_base) + pfn * bpf_core_type_size(struct page);
-	head = BPF_CORE_READ((struct page *)page, compound_head);
-	head = (head & 1) ? head - 1 : page;
+	head = page_head(page);
 	mapping = (__u64)BPF_CORE_READ((struct page *)head, mapping);
 	if (!(mapping & CT_PAGE_MAPPING_ANON))
 		return COWSTAT_PAGE_FILE;
 	if ((mapping & CT_PAGE_MAPPING_FLAGS) == CT_PAGE_MAPPING_KSM)
 		return COWSTAT_PAGE_KSM;
-	flags = BPF_CORE_READ((struct page *)page, flags);
+	flags = page_flags(page);
 	*excl = flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_anon_exclusive));
 	return COWSTAT_PAGE_ANON;
 }
@@ -548,6 +593,9 @@ static __always_inline void install(struct vm_area_struct *vma, __u64 address)
 	if (f && f->mm == mm) {
 		if (f->kind == CT_FAULT_WP)
 			f->wp.installs++;
+		/* 6.13+: the huge zero page replaced by a new THP */
+		else if (f->kind == CT_FAULT_THP)
+			f->thp.installs++;
 		return;
 	}
 	v = bpf_map_lookup_elem(&vmas, &t);
@@ -675,6 +723,7 @@ static __always_inline void huge_wp_enter(struct vm_fault *vmf)
 	f.address = BPF_CORE_READ(vmf, address);
 	f.thp.unshare = BPF_CORE_READ(vmf, flags) &
 			bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+	f.thp.pmd_pages = CT_HPAGE_PMD_NR;
 	/* cowstat_pmd_kind(); a write fault's huge PMD is present */
 	pmd = BPF_CORE_READ(vmf, orig_pmd.pmd);
 	page = read_ulong(&vmemmap_base) +
@@ -684,7 +733,7 @@ static __always_inline void huge_wp_enter(struct vm_fault *vmf)
 	if (!(mapping & CT_PAGE_MAPPING_ANON)) {
 		f.thp.zero = true;
 	} else {
-		flags = BPF_CORE_READ((struct page *)page, flags);
+		flags = page_flags(page);
 		f.thp.exclusive = flags & (1ULL << bpf_core_enum_value(enum pageflags,
 								       PG_anon_exclusive));
 	}
