@@ -380,6 +380,24 @@ void cowstat_account(struct cowstat *cs, struct cowstat_rec *rec,
 	}
 }
 
+/*
+ * Group slot @i of a record's group bits, if it counts an event at @addr:
+ * active, and @addr inside its range when it has one.  NULL otherwise.
+ */
+static __always_inline struct cowstat_group *
+cowstat_group_at(struct cowstat *cs, unsigned int i, unsigned long addr)
+{
+	struct cowstat_group *g;
+
+	if (i >= COWSTAT_MAX_GROUPS)
+		return NULL;
+	g = &cs->groups[i];
+	if (READ_ONCE(g->state) != COWSTAT_GROUP_ACTIVE ||
+	    (g->has_range && (addr < g->start || addr >= g->end)))
+		return NULL;
+	return g;
+}
+
 void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
 			  unsigned long addr, const struct cowstat_ones *o)
 {
@@ -395,17 +413,11 @@ void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
 	for (k = 0; k < o->n; k++)
 		atomic64_inc(&rec->c.v[o->id[k]]);
 	for (groups = READ_ONCE(rec->groups); groups; groups &= groups - 1) {
-		unsigned int i = __ffs(groups);
-		struct cowstat_group *g;
+		struct cowstat_group *g = cowstat_group_at(cs, __ffs(groups), addr);
 
-		if (i >= COWSTAT_MAX_GROUPS)
-			break;
-		g = &cs->groups[i];
-		if (READ_ONCE(g->state) != COWSTAT_GROUP_ACTIVE ||
-		    (g->has_range && (addr < g->start || addr >= g->end)))
-			continue;
-		for (k = 0; k < o->n; k++)
-			atomic64_inc(&g->c.v[o->id[k]]);
+		if (g)
+			for (k = 0; k < o->n; k++)
+				atomic64_inc(&g->c.v[o->id[k]]);
 	}
 }
 
@@ -445,17 +457,11 @@ void cowstat_account_hist(struct cowstat *cs, struct cowstat_rec *rec,
 	atomic64_inc(&cs->hist[h].bucket[b]);
 	if (!rec)
 		return;
-	/* The groups cowstat_account() charged: active, @addr in range. */
+	/* The groups cowstat_account_ones() charged. */
 	for (groups = READ_ONCE(rec->groups); groups; groups &= groups - 1) {
-		unsigned int i = __ffs(groups);
-		struct cowstat_group *g;
+		struct cowstat_group *g = cowstat_group_at(cs, __ffs(groups), addr);
 
-		if (i >= COWSTAT_MAX_GROUPS)
-			break;
-		g = &cs->groups[i];
-		if (READ_ONCE(g->state) != COWSTAT_GROUP_ACTIVE ||
-		    (g->has_range && (addr < g->start || addr >= g->end)))
-			continue;
-		atomic64_inc(&g->hist[h].bucket[b]);
+		if (g)
+			atomic64_inc(&g->hist[h].bucket[b]);
 	}
 }
