@@ -247,29 +247,34 @@ fi
 # A multi-threaded storm on both vCPUs (tests/stress/storm: forks, threads
 # forking, vfork+exec, CLONE_VM, THP, hugetlb, KSM, uffd-wp, remote writes)
 # for 15 s under one verify: thousands of processes compared one by one.
-# Opt-in (COWSTAT_VERIFY_STORM=1): it found a disagreement not yet
-# understood (2026-11-28, 6.1 and 6.12: for about a tenth of ~1000 storm
-# processes the module shows fork_vmas_copied, fork_pages_shared and
-# fork_pt_pages 0 where BPF shows the fork), so make check names it a SKIP.
 storm=$TESTS/bin/stress/storm
-if [ "${COWSTAT_VERIFY_STORM:-0}" != 1 ]; then
-	echo "SKIP $LAYER/verify/storm: known disagreement on fork_* counters under the storm (issue 10, open); COWSTAT_VERIFY_STORM=1 runs it"
-elif [ ! -x "$storm" ]; then
+if [ ! -x "$storm" ]; then
 	fail verify/storm "no $storm (make -C tests)"
 else
 	hp=$(cat /proc/sys/vm/nr_hugepages)
 	echo 16 >/proc/sys/vm/nr_hugepages	# for the hugetlb worker
+	# ~1000 processes, most with two images: more exited records than
+	# the module keeps by default (max_exited=1024), which would drop the
+	# oldest ones' fork counts before verify reads them.
+	rmmod cowstat && insmod "$ko" max_exited=16384 ||
+		fail verify/storm-reload "insmod $ko max_exited=16384 failed"
 	"$COWTRACE" verify -- sh -c "$storm >$WORK/storm.out 2>&1 & s=\$!; sleep 15; kill -TERM \$s; wait \$s" \
 		>"$WORK/verify-storm.out" 2>"$WORK/verify-storm.err"
 	src=$?
 	echo "$hp" >/proc/sys/vm/nr_hugepages
+	rmmod cowstat && insmod "$ko" || fail verify/storm-reload "insmod $ko failed"
 	ssum=$(grep -E '^verify: ' "$WORK/verify-storm.out")
 	nproc_cmp=$(sed -nE 's/.* ([0-9]+) processes: .*/\1/p' <<<"$ssum")
 	if [ "$src" = 0 ] && [[ "$ssum" == *" 0 differences"*AGREE ]] && [ "${nproc_cmp:-0}" -ge 100 ]; then
 		pass verify/storm
-	elif [ $rt = 1 ] && [ "$src" = 3 ] && [[ "$ssum" == *" 0 differences"* ]] &&
-	     grep -q '^bpf missed ' "$WORK/verify-storm.out" && [ "${nproc_cmp:-0}" -ge 100 ]; then
-		pass verify/storm	# lower bounds on RT, as for the scenarios
+	elif [ $rt = 1 ] && [ "$src" = 3 ] && grep -q '^bpf missed ' "$WORK/verify-storm.out" &&
+	     [ "${nproc_cmp:-0}" -ge 100 ] &&
+	     ! grep -E '^ *total .*DIFFERS' "$WORK/verify-storm.out" | grep -qvE ' -[0-9]+ +DIFFERS'; then
+		# PREEMPT_RT: fentry misses under the storm make BPF's counts
+		# lower bounds (a missed fork or exec can also move a count
+		# between two processes): the group's totals must all be BPF
+		# below the module.
+		pass verify/storm
 	else
 		fail verify/storm "exit $src: ${ssum:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify-storm.out" | head -5 | tr '\n' ' ') storm: $(tr '\n' ' ' <"$WORK/storm.out")"
 	fi
