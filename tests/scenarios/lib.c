@@ -1298,10 +1298,13 @@ long cs_wait_child(struct cs_chan *c)
 
 void cs_child_writer(struct cs_chan *c, char *r)
 {
-	long long reuse0, flt0;
+	long long reuse, flt, reuse0, flt0;
 	long first, count, value;
 
 	cs_chan_child(c);
+	/* H7: settled (its own pages exclusive) before the parent goes on */
+	cs_quiesce();
+	cs_tell_parent(c, 0);
 	for (;;) {
 		first = cs_wait_parent(c);
 		if (first < 0)
@@ -1312,14 +1315,33 @@ void cs_child_writer(struct cs_chan *c, char *r)
 		reuse0 = cs_vmstat("pgreuse");
 		flt0 = cs_minflt(getpid());
 		cs_write_pages(r, first, count, value);
-		cs_tell_parent(c, cs_minflt(getpid()) - flt0);
-		cs_tell_parent(c, cs_vmstat("pgreuse") - reuse0);
+		/* H7: both readings before the parent is woken */
+		flt = cs_minflt(getpid()) - flt0;
+		reuse = cs_vmstat("pgreuse") - reuse0;
+		cs_tell_parent(c, flt);
+		cs_tell_parent(c, reuse);
 	}
+}
+
+pid_t cs_fork_writer(struct cs_chan *c, char *r, int wiped)
+{
+	pid_t pid;
+
+	cs_chan_init(c);
+	pid = cs_fork(wiped);
+	if (pid == 0)
+		cs_child_writer(c, r);
+	cs_chan_parent(c);
+	if (cs_wait_child(c) != 0)
+		cs_die("writer child %d did not report ready", (int)pid);
+	return pid;
 }
 
 void cs_child_write(struct cs_chan *c, long first, long count, int value,
 		    long long *minflt_delta, long long *pgreuse_delta)
 {
+	/* H7: the parent's own wake-up in the child's window faults nowhere */
+	cs_quiesce();
 	cs_tell_child(c, first);
 	cs_tell_child(c, count);
 	cs_tell_child(c, value);

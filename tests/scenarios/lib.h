@@ -20,7 +20,14 @@
  *   H3  cs_track() opens a range-filtered group per region and process;
  *   H4  sequencing with pipes (cs_chan) and waitpid;
  *   H6  cs_quiesce() makes the harness's own pages exclusive before a
- *       measured phase, so vmstat and minflt deltas see only the workload.
+ *       measured phase, so vmstat and minflt deltas see only the workload;
+ *   H7  pgreuse is machine-wide, so no other process of the scenario may
+ *       fault inside a measured window: a process quiesces before it wakes
+ *       the one that measures, takes every reading before it wakes another,
+ *       and a new child is settled before its parent goes on
+ *       (cs_fork_writer()).  A child's start-up writes after its parent and
+ *       a sibling have copied a page are reuses, and its parent's return
+ *       from a blocking read() writes its stack and rseq area.
  */
 #ifndef COWSTAT_TESTS_LIB_H
 #define COWSTAT_TESTS_LIB_H
@@ -190,11 +197,13 @@ void cs_tell_parent(struct cs_chan *c, long v);	/* child side */
 long cs_wait_child(struct cs_chan *c);
 
 /*
- * A child that writes pages of @r on request: cs_child_writer() runs in the
- * child and never returns; cs_child_write() asks it to write @count pages
- * from @first (value @value) and returns its minflt and pgreuse deltas over
- * the writes; cs_child_exit() lets it exit.
+ * A child that writes pages of @r on request: cs_fork_writer() forks it
+ * (cs_fork(@wiped)) and returns once it is settled (H7); cs_child_writer()
+ * runs in the child and never returns; cs_child_write() asks it to write
+ * @count pages from @first (value @value) and returns its minflt and pgreuse
+ * deltas over the writes; cs_child_exit() lets it exit.
  */
+pid_t cs_fork_writer(struct cs_chan *c, char *r, int wiped);
 void cs_child_writer(struct cs_chan *c, char *r) __attribute__((noreturn));
 void cs_child_write(struct cs_chan *c, long first, long count, int value,
 		    long long *minflt_delta, long long *pgreuse_delta);

@@ -52,8 +52,10 @@ int main(void)
 		flt0 = cs_minflt(getpid());
 		cs_write_pages(ra, 0, K_PAGES, 2);
 		cs_write_pages(rb, 0, K_PAGES, 2);
-		cs_tell_parent(&ch, cs_minflt(getpid()) - flt0);
-		cs_tell_parent(&ch, cs_vmstat("pgreuse") - reuse0);
+		flt0 = cs_minflt(getpid()) - flt0;
+		reuse0 = cs_vmstat("pgreuse") - reuse0;	/* H7 */
+		cs_tell_parent(&ch, flt0);
+		cs_tell_parent(&ch, reuse0);
 		cs_wait_parent(&ch);
 		_exit(0);
 	}
@@ -88,6 +90,7 @@ int main(void)
 	}
 
 	/* the child writes K of each: K copies each, no reuse */
+	cs_quiesce();	/* H7 */
 	cs_tell_child(&ch, 1);
 	child_flt = cs_wait_child(&ch);
 	child_reuse = cs_wait_child(&ch);

@@ -28,11 +28,7 @@ int main(void)
 	cs_track(&all, getpid(), r, r + RSIZE);
 	cs_write_pages(r, 0, N_PAGES, 1);
 
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 	cs_track(&child, pid, r, r + RSIZE);
 	cs_track(&par, getpid(), r, r + RSIZE);
 

@@ -29,16 +29,8 @@ int main(void)
 	cs_track(&all, getpid(), r, r + RSIZE);
 	cs_write_pages(r, 0, N_PAGES, 1);
 
-	cs_chan_init(&cha);
-	a = cs_fork(0);
-	if (a == 0)
-		cs_child_writer(&cha, r);
-	cs_chan_parent(&cha);
-	cs_chan_init(&chb);
-	b = cs_fork(0);
-	if (b == 0)
-		cs_child_writer(&chb, r);
-	cs_chan_parent(&chb);
+	a = cs_fork_writer(&cha, r, 0);
+	b = cs_fork_writer(&chb, r, 0);
 	cs_track(&ga, a, r, r + RSIZE);
 	cs_track(&gb, b, r, r + RSIZE);
 	cs_track(&gp, getpid(), r, r + RSIZE);

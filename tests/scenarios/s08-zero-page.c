@@ -66,11 +66,7 @@ int main(void)
 	cs_read_pages(z3, 1, N_PAGES - 1);
 	cs_track(&z2_all, getpid(), z2, z2 + RSIZE);
 	cs_track(&z3_all, getpid(), z3, z3 + RSIZE);
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, z2);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, z2, 0);
 	cs_track(&z2_par, getpid(), z2, z2 + RSIZE);
 	cs_track(&z3_par, getpid(), z3, z3 + RSIZE);
 	cs_track(&z2_child, pid, z2, z2 + RSIZE);

@@ -33,11 +33,7 @@ int main(void)
 	cs_track(&g1, getpid(), s1, s1 + RSIZE);
 	cs_track(&g2, getpid(), s2, s2 + RSIZE);
 
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, s1);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, s1, 0);
 	cs_track(&c1, pid, s1, s1 + RSIZE);
 	cs_child_write(&ch, 0, K_PAGES, 2, &flt, &reuse);
 	CS_EQ("child minflt delta (shared first touches)", K_PAGES, flt);

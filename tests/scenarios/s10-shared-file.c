@@ -88,11 +88,7 @@ int main(void)
 	cs_write_pages(p, 0, 1, 7);
 	cs_read_pages(p, 1, N_PAGES - 1);
 
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 	cs_track(&gc, pid, r, r + RSIZE);
 	cs_child_write(&ch, 0, K_PAGES, 2, &flt, &reuse);
 	CS_EQ("child minflt delta (shared first touches)", K_PAGES, flt);

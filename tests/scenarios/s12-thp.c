@@ -63,11 +63,7 @@ int main(void)
 		cs_die("MADV_NOHUGEPAGE");
 	cs_expect_group("THP first touch", &all, NULL);
 
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 	cs_track(&child, pid, r, r + RSIZE);
 	cs_track(&par, getpid(), r, r + RSIZE);
 	{

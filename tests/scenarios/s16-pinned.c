@@ -62,11 +62,7 @@ int main(void)
 
 	/* P2: pin after the fork */
 	cs_write_pages(r2, 0, N_PAGES, 1);
-	cs_chan_init(&ch2);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch2, r2);
-	cs_chan_parent(&ch2);
+	pid = cs_fork_writer(&ch2, r2, 0);
 	cs_track(&p2_par, getpid(), r2, r2 + RSIZE);
 	cs_quiesce();
 	flt0 = cs_minflt(getpid());
@@ -100,11 +96,7 @@ int main(void)
 	CS_EQ("P1 parent minflt delta over the registration", 0,
 	      cs_minflt(getpid()) - flt0);
 	cs_track(&r1_all, getpid(), r1, r1 + RSIZE);
-	cs_chan_init(&ch1);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch1, r1);
-	cs_chan_parent(&ch1);
+	pid = cs_fork_writer(&ch1, r1, 0);
 	cs_track(&r1_child, pid, r1, r1 + RSIZE);
 	{
 		const struct cs_exp e[] = {

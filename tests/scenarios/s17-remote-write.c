@@ -38,11 +38,7 @@ int main(void)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 	cs_write_pages(r, 0, N_PAGES, 1);
 	cs_track(&all, getpid(), r, r + RSIZE);
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 	cs_track(&gc, pid, r, r + RSIZE);
 	cs_track(&gp, getpid(), r, r + RSIZE);
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);

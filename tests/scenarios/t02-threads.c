@@ -46,11 +46,7 @@ int main(void)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 	cs_write_pages(r, 0, NPG, 1);
 	cs_track(&all, getpid(), r, r + RSIZE);
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 	cs_track(&g, getpid(), r, r + RSIZE);
 
 	pthread_barrier_init(&barrier, NULL, NTHREADS + 1);

@@ -57,11 +57,7 @@ int main(void)
 	r = cs_region(0, N_PAGES, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 	cs_write_pages(r, 0, N_PAGES, 1);
-	cs_chan_init(&ch);
-	pid = cs_fork(0);
-	if (pid == 0)
-		cs_child_writer(&ch, r);
-	cs_chan_parent(&ch);
+	pid = cs_fork_writer(&ch, r, 0);
 
 	/* -PID ends the group; it stops counting */
 	cs_track(&g, pid, r, r + RSIZE);
