@@ -5,7 +5,8 @@
  * print per counter and per process the module's count, the BPF count
  * and the difference.  Exit 0 when every counter both call exact agrees,
  * 3 when one differs (or the BPF programs missed invocations, which makes
- * their counts lower bounds), 1 on an error.
+ * their counts lower bounds, or a backend let records go during the run,
+ * so some processes could not be compared), 1 on an error.
  *
  * Two independent implementations of the same counters: where they
  * disagree, one of them is wrong.
@@ -33,7 +34,8 @@ static void usage_verify(void)
 	       "counting at the same time and compares them per counter and per process.\n"
 	       "  --all   list every compared counter, zeros too\n"
 	       "Exit status: 0 when every counter both backends call exact agrees, 3 when\n"
-	       "one differs or the BPF programs missed invocations, 1 on an error.\n");
+	       "one differs, the BPF programs missed invocations or a backend let records\n"
+	       "go during the run (some processes not compared), 1 on an error.\n");
 }
 
 /* Exact in both: the module says exact or derived, BPF says exact. */
@@ -55,6 +57,24 @@ static const struct cow_proc *find_proc(const struct cow_report *r, const struct
 static uint64_t get(const struct cow_counters *c, int i)
 {
 	return c->have[i] ? c->val[i] : 0;
+}
+
+/*
+ * Records @s let go between @before and @after: exited ones recycled out of
+ * the module's ring (max_exited) and new ones refused for a full table
+ * (max_records, or BPF's record map).  A process of COMMAND missing on one
+ * side is then no evidence of a difference, only of a lost record.
+ */
+static uint64_t records_lost(const struct cow_stats *before, const struct cow_stats *after)
+{
+	static const char *const names[] = { "records_recycled", "records_dropped" };
+	uint64_t sum = 0, b, a;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (cow_stats_extra(before, names[i], &b) &&
+		    cow_stats_extra(after, names[i], &a) && a > b)
+			sum += a - b;
+	return sum;
 }
 
 /* One line per counter; returns the number of differences among exact ones. */
@@ -94,9 +114,11 @@ int cmd_verify(int argc, char **argv)
 	struct cow_table base_m, base_b;
 	struct cow_source mod, bpf;
 	struct cow_probes mprobes;
-	bool have_mprobes, all = false;
+	struct cow_stats st_m0, st_b0, st_m1, st_b1;
+	bool have_mprobes, have_st, all = false;
 	int go[2], ready[2], status = 0, diffs = 0, compared = 0, argi = 1, err;
-	uint64_t gen_m, gen_b, misses;
+	int uncompared = 0;
+	uint64_t gen_m, gen_b, misses, lost_m = 0, lost_b = 0;
 	char **cmd;
 	pid_t pid;
 	char kernel[128];
@@ -170,6 +192,7 @@ int cmd_verify(int argc, char **argv)
 		memset(&base_m, 0, sizeof(base_m));
 	if (bpf.ops->read_procs(&bpf, &base_b))
 		memset(&base_b, 0, sizeof(base_b));
+	have_st = !mod.ops->read_stats(&mod, &st_m0) && !bpf.ops->read_stats(&bpf, &st_b0);
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
 	close(go[1]);
@@ -206,6 +229,11 @@ int cmd_verify(int argc, char **argv)
 		goto fail;
 	}
 	misses = cow_bpf_misses(&bpf);
+	/* After the rows are read: a record let go until then is lost too. */
+	if (have_st && !mod.ops->read_stats(&mod, &st_m1) && !bpf.ops->read_stats(&bpf, &st_b1)) {
+		lost_m = records_lost(&st_m0, &st_m1);
+		lost_b = records_lost(&st_b0, &st_b1);
+	}
 	cow_kernel_release(kernel, sizeof(kernel));
 
 	printf("cowtrace verify: module %s vs bpf on %s; COMMAND exited with %d\n", mod.modver,
@@ -219,6 +247,12 @@ int cmd_verify(int argc, char **argv)
 		char who[32];
 
 		snprintf(who, sizeof(who), "%lld", (long long)pm->tgid);
+		if (!pb && lost_b) {
+			printf("  process %lld %s (missing in bpf, which let records go: not compared)\n",
+			       (long long)pm->tgid, pm->comm);
+			uncompared++;
+			continue;
+		}
 		printf("  process %lld %s%s\n", (long long)pm->tgid, pm->comm,
 		       pb ? "" : " (missing in bpf)");
 		diffs += compare(stdout, who, &pm->c, pb ? &pb->c : &none,
@@ -229,6 +263,12 @@ int cmd_verify(int argc, char **argv)
 	for (size_t i = 0; i < rb.nr_procs; i++) {
 		if (find_proc(&rm, &rb.procs[i]))
 			continue;
+		if (lost_m) {
+			printf("  process %lld %s (missing in the module, which let records go: not compared)\n",
+			       (long long)rb.procs[i].tgid, rb.procs[i].comm);
+			uncompared++;
+			continue;
+		}
 		printf("  process %lld %s (missing in the module)\n", (long long)rb.procs[i].tgid,
 		       rb.procs[i].comm);
 		diffs++;
@@ -236,8 +276,18 @@ int cmd_verify(int argc, char **argv)
 	if (misses)
 		printf("bpf missed %llu invocations (fentry recursion guard): its counts are lower bounds\n",
 		       (unsigned long long)misses);
-	printf("verify: %d comparisons of exact counters, %d differences, %zu processes: %s\n",
-	       compared, diffs, rm.nr_procs, diffs || misses ? "DIFFER" : "AGREE");
+	if (lost_m)
+		printf("module let %llu records go during the run (records_recycled, records_dropped): reload cowstat with a larger max_exited (or max_records) to compare every process\n",
+		       (unsigned long long)lost_m);
+	if (lost_b)
+		printf("bpf let %llu records go during the run (records_dropped): its record map was full\n",
+		       (unsigned long long)lost_b);
+	printf("verify: %d comparisons of exact counters, %d differences, %zu processes: %s",
+	       compared, diffs, rm.nr_procs,
+	       diffs || misses ? "DIFFER" : uncompared ? "INCOMPLETE" : "AGREE");
+	if (uncompared)
+		printf(", %d processes not compared (records let go)", uncompared);
+	putchar('\n');
 
 	cow_report_free(&rm);
 	cow_report_free(&rb);
@@ -245,7 +295,7 @@ int cmd_verify(int argc, char **argv)
 	cow_table_free(&base_b);
 	cow_source_close(&bpf);
 	cow_source_close(&mod);
-	return diffs || misses ? EXIT_DIFFER : 0;
+	return diffs || misses || uncompared ? EXIT_DIFFER : 0;
 fail:
 	cow_source_close(&bpf);
 	cow_source_close(&mod);
