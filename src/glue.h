@@ -35,6 +35,7 @@ enum cowstat_probe_id {
 	COWSTAT_P_DO_WP_PAGE,
 	COWSTAT_P_INSTALL,
 	COWSTAT_P_MOVE,
+	COWSTAT_P_PTE_REUSE,
 	COWSTAT_P_MKWRITE,
 	COWSTAT_P_UFFD,
 	COWSTAT_P_HUGE_WP,
@@ -359,6 +360,7 @@ int cowstat_do_wp_page_ret(struct kretprobe_instance *ri,
 			   struct pt_regs *regs);
 int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs);
+int cowstat_pte_reuse_pre(struct kprobe *p, struct pt_regs *regs);
 int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cowstat_uffd_pre(struct kprobe *p, struct pt_regs *regs);
 
@@ -400,6 +402,7 @@ COWSTAT_FENTRY_DECL(cowstat_task_free);
 COWSTAT_FENTRY_DECL(cowstat_do_wp_page);
 COWSTAT_FENTRY_DECL(cowstat_install);
 COWSTAT_FENTRY_DECL(cowstat_move);
+COWSTAT_FENTRY_DECL(cowstat_pte_reuse);
 COWSTAT_FENTRY_DECL(cowstat_uffd);
 COWSTAT_FENTRY_DECL(cowstat_pmd_mkwrite);
 COWSTAT_FENTRY_DECL(cowstat_hugetlb_wp);

@@ -402,6 +402,75 @@ int cowstat_move_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(cowstat_move_pre);
 
+/*
+ * ptep_set_access_flags(vma, address, ptep, entry, dirty), returning to
+ * @ra; armed from 6.15 only (COWSTAT_HAVE_LARGE_REUSE).  There do_wp_page
+ * reuses a page of a PTE-mapped large folio that no other mm maps in
+ * place: no folio_move_anon_rmap, only wp_page_reuse() (inline, hence
+ * @ra in do_wp_page) making the PTE writable with @dirty set.  For a
+ * pending anonymous write fault that was not exclusive at entry and that
+ * nothing has told yet, that update is its reuse, after sharing ended: a
+ * moved reuse.  A small folio's reuse was told by its move just before,
+ * and every other caller (access-flag faults, shared mappings, a copy's
+ * young bit) is not a pending anonymous do_wp_page or has @dirty clear.
+ */
+static __always_inline void cowstat_pte_reuse(struct vm_area_struct *vma,
+					      unsigned long addr, int dirty,
+					      unsigned long ra)
+{
+	struct cowstat_tct_slot *s;
+	struct cowstat_fault_ctx *f;
+
+	if (!dirty)
+		return;
+	s = cowstat_tct_mine();
+	if (!s)
+		return;
+	f = s->ctx[COWSTAT_TCT_FAULT];
+	if (!f) {
+		if (!cowstat_wp_return && s->wp.mm == vma->vm_mm &&
+		    s->wp.address == (addr & PAGE_MASK) &&
+		    s->wp.kind == COWSTAT_PAGE_ANON && !s->wp.unshare &&
+		    !s->wp.uffd && cowstat_site_of(ra) == COWSTAT_SITE_WP)
+			cowstat_wp_tell(s, COWSTAT_WP_MOVE);
+		return;
+	}
+	if (f->kind == COWSTAT_FAULT_WP && f->mm == vma->vm_mm &&
+	    (f->address & PAGE_MASK) == (addr & PAGE_MASK) &&
+	    f->wp.kind == COWSTAT_PAGE_ANON && !f->wp.exclusive &&
+	    !f->wp.unshare && !f->wp.moves && !f->wp.installs &&
+	    cowstat_site_of(ra) == COWSTAT_SITE_WP)
+		f->wp.moves++;
+}
+
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_pte_reuse)
+{
+	struct pt_regs *regs = cowstat_fregs(fregs);
+
+	if (!cowstat_on())
+		return;
+	cowstat_hit(COWSTAT_P_PTE_REUSE);
+	cowstat_pte_reuse((void *)regs_get_kernel_argument(regs, 0),
+			  regs_get_kernel_argument(regs, 1),
+			  (int)regs_get_kernel_argument(regs, 4), parent_ip);
+}
+#endif
+
+int cowstat_pte_reuse_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!cowstat_on())
+		return 0;
+	cowstat_hit(COWSTAT_P_PTE_REUSE);
+	cowstat_pte_reuse((void *)regs_get_kernel_argument(regs, 0),
+			  regs_get_kernel_argument(regs, 1),
+			  (int)regs_get_kernel_argument(regs, 4),
+			  regs_get_kernel_stack_nth(regs, 0));
+	return 0;
+}
+
+NOKPROBE_SYMBOL(cowstat_pte_reuse_pre);
+
 /* finish_mkwrite_fault(vmf[, folio]): 0 is a reuse, NOPAGE a lost race. */
 int cowstat_mkwrite_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {

@@ -50,6 +50,7 @@ static const enum cowstat_probe_id cowstat_order[COWSTAT_NR_PROBES] = {
 	COWSTAT_P_EXIT_MMAP,
 	COWSTAT_P_INSTALL,
 	COWSTAT_P_MOVE,
+	COWSTAT_P_PTE_REUSE,
 	COWSTAT_P_MKWRITE,
 	COWSTAT_P_UFFD,
 	COWSTAT_P_PMD_MKWRITE,
@@ -82,6 +83,15 @@ static const enum cowstat_probe_id cowstat_order[COWSTAT_NR_PROBES] = {
 #define THP_BUILT	IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
 #define HUGETLB_BUILT	IS_ENABLED(CONFIG_HUGETLB_PAGE)
 #define UFFD_BUILT	IS_ENABLED(CONFIG_USERFAULTFD)
+/*
+ * 6.15+: a large folio's page is reused in place with no move to tell it;
+ * before, every reuse moves (or was exclusive) and the probe is not armed.
+ */
+#ifdef COWSTAT_HAVE_LARGE_REUSE
+#define LARGE_REUSE_BUILT THP_BUILT
+#else
+#define LARGE_REUSE_BUILT 0
+#endif
 
 struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_COPY_PROCESS] = KRETPROBE("copy_process",
@@ -107,6 +117,8 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 		.maxactive = COWSTAT_MAXACTIVE_FAULT },
 	[COWSTAT_P_INSTALL] = KPROBE(COWSTAT_SYM_INSTALL, cowstat_install),
 	[COWSTAT_P_MOVE] = KPROBE(COWSTAT_SYM_MOVE, cowstat_move),
+	[COWSTAT_P_PTE_REUSE] = KPROBE("ptep_set_access_flags",
+		cowstat_pte_reuse),
 	[COWSTAT_P_MKWRITE] = KRETPROBE("finish_mkwrite_fault",
 		NULL, cowstat_mkwrite_ret, long, COWSTAT_MAXACTIVE),
 	[COWSTAT_P_UFFD] = KPROBE("handle_userfault", cowstat_uffd),
@@ -183,6 +195,8 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
 		return HUGETLB_BUILT;
 	case COWSTAT_P_UFFD:
 		return UFFD_BUILT;
+	case COWSTAT_P_PTE_REUSE:
+		return LARGE_REUSE_BUILT;
 	default:
 		return true;
 	}
@@ -199,7 +213,7 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
 #define THP_ALL	(P(HUGE_WP) | P(PMD_MKWRITE) | P(MOVE))
 #define HTLB_ALL (P(HUGETLB_FAULT) | P(HUGETLB_WP) | P(HUGETLB_INSTALL) | \
 		  P(MOVE) | P(HUGETLB_ALLOC) | P(UFFD))
-#define WP_REUSE (WP | P(INSTALL) | P(MOVE) | P(UFFD))
+#define WP_REUSE (WP | P(INSTALL) | P(MOVE) | P(PTE_REUSE) | P(UFFD))
 #define WP_ALL	(WP_REUSE | P(MKWRITE))
 #define OUTERS	(WP | P(UFFD) | P(HUGE_WP) | P(HUGETLB_FAULT))
 
@@ -242,7 +256,7 @@ static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
 	[COWSTAT_cow_copies_unshare] = { WP | P(INSTALL) },
 	[COWSTAT_cow_at_fault] = { P(INSTALL) },
 	[COWSTAT_cow_reuses] = { WP_REUSE, true },
-	[COWSTAT_cow_reuses_moved] = { WP | P(MOVE) },
+	[COWSTAT_cow_reuses_moved] = { WP | P(MOVE) | P(PTE_REUSE) },
 	[COWSTAT_cow_reuses_exclusive] = { WP_REUSE, true },
 	[COWSTAT_unshare_kept] = { WP_REUSE | THP_ALL | HTLB_ALL, true },
 	[COWSTAT_shared_writes] = { WP_ALL | HTLB_ALL, true },

@@ -55,6 +55,7 @@ static const char *const cowstat_wp_sites[] = {
 	"wp_page_copy",		/* a function of its own on 6.1 */
 	"do_wp_page",		/* 6.12 inlines wp_page_copy */
 	"wp_can_reuse_anon_folio", /* 6.8+: its move marks a reuse */
+	"wp_page_reuse",	/* inline; were it not, its PTE update (6.15+) */
 	/*
 	 * 6.13+: the huge zero page's write fault maps a new THP (told from
 	 * a do_wp_page copy by its size).
