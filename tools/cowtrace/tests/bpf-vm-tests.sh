@@ -269,11 +269,15 @@ else
 		pass verify/storm
 	elif [ $rt = 1 ] && [ "$src" = 3 ] && grep -q '^bpf missed ' "$WORK/verify-storm.out" &&
 	     [ "${nproc_cmp:-0}" -ge 100 ] &&
-	     ! grep -E '^ *total .*DIFFERS' "$WORK/verify-storm.out" | grep -qvE ' -[0-9]+ +DIFFERS'; then
+	     ! grep -E '^ *total .*DIFFERS' "$WORK/verify-storm.out" | grep -vE ' -[0-9]+ +DIFFERS' |
+		grep -qvE ' total +fork_pages_shared_(anon|file|shmem) '; then
 		# PREEMPT_RT: fentry misses under the storm make BPF's counts
 		# lower bounds (a missed fork or exec can also move a count
 		# between two processes): the group's totals must all be BPF
-		# below the module.
+		# below the module, but for the parts of fork_pages_shared,
+		# derived from rss deltas: a missed hook inside a fork moves
+		# pages between them (6.12-rt: _file +2 with _anon -1676 and
+		# the sum -1674).
 		pass verify/storm
 	else
 		fail verify/storm "exit $src: ${ssum:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify-storm.out" | head -5 | tr '\n' ' ') storm: $(tr '\n' ' ' <"$WORK/storm.out")"
