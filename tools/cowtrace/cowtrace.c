@@ -439,8 +439,6 @@ int main(int argc, char **argv)
 		cow_usage_error("-T stamps interval reports: give -i SEC too");
 	if (a.has_maps_top && !a.out.maps)
 		cow_usage_error("-n N is the number of mappings --maps shows: give --maps too");
-	if (a.out.maps && a.out.sep)
-		cow_usage_error("--maps has no -x SEP form: use the tables or --json");
 	if (a.out.maps) {
 		/* The module keeps no per-mapping table (bpf-backend.rst). */
 		if (cow_backend == COW_BACKEND_MODULE)

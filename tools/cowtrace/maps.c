@@ -273,6 +273,51 @@ void cow_maps_print_text(FILE *f, const struct cow_maps *m)
 			(unsigned long long)m->lost);
 }
 
+/* ---- separated values (-x SEP) ---- */
+
+/* Text cells: the separator, quotes and line breaks become '?'. */
+static void sv_text(FILE *f, const char *s, const char *sep)
+{
+	for (const char *c = s; *c; c++)
+		fputc(strchr(sep, *c) || *c == '\n' || *c == '\r' || *c == '"' ? '?' : *c, f);
+}
+
+static void sv_counters(FILE *f, const struct cow_map_row *mr, const char *sep)
+{
+	fprintf(f, "%s%llu%s%llu", sep, (unsigned long long)mr->copies, sep,
+		(unsigned long long)mr->bytes_copied);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		if (mr->c.have[i])
+			fprintf(f, "%s%llu", sep, (unsigned long long)mr->c.val[i]);
+		else
+			fprintf(f, "%s-", sep);
+	}
+}
+
+void cow_maps_print_sv(FILE *f, const struct cow_maps *m, const char *sep)
+{
+	fprintf(f, "type%spid%scomm%skind%sstart%send%sname%scopies%sbytes_copied", sep, sep,
+		sep, sep, sep, sep, sep, sep);
+	for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		fprintf(f, "%s%s", sep, cow_counter_info[i].name);
+	fprintf(f, "%sunattributed\n", sep);
+	for (size_t i = 0; i < m->top; i++) {
+		const struct cow_map_row *mr = &m->rows[i];
+
+		fprintf(f, "map%s%lld%s", sep, (long long)mr->pid, sep);
+		sv_text(f, mr->comm, sep);
+		fprintf(f, "%s%s%s%#llx%s%#llx%s", sep, mr->kind, sep, (unsigned long long)mr->start,
+			sep, (unsigned long long)mr->end, sep);
+		if (mr->has_name)
+			sv_text(f, mr->name, sep);
+		sv_counters(f, mr, sep);
+		fprintf(f, "%s\n", sep);
+	}
+	fprintf(f, "map_rest%s%s%s%s%s%s", sep, sep, sep, sep, sep, sep);
+	sv_counters(f, &m->rest, sep);
+	fprintf(f, "%s%llu\n", sep, (unsigned long long)m->lost);
+}
+
 /* ---- JSON ---- */
 
 static void json_row_counters(struct json *j, const struct cow_map_row *mr)

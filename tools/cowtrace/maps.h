@@ -70,6 +70,13 @@ int cow_maps_collect(struct cow_source *s, const struct cow_report *r, size_t to
 void cow_maps_free(struct cow_maps *m);
 
 void cow_maps_print_text(FILE *f, const struct cow_maps *m);
+/*
+ * -x SEP: a header line of its own (type, pid, comm, kind, start, end,
+ * name, copies, bytes_copied, the counters, unattributed), one "map" row
+ * per mapping shown and one "map_rest" row (the rest, and the events not
+ * attributed in its last column).
+ */
+void cow_maps_print_sv(FILE *f, const struct cow_maps *m, const char *sep);
 /* The "maps", "maps_rest" and "maps_unattributed" members. */
 void cow_maps_json(struct json *j, const struct cow_maps *m);
 

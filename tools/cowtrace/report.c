@@ -905,6 +905,8 @@ static void report_sv(FILE *f, const struct cow_report *r, const char *sep)
 		sv_row(f, sep, "process", 0, &r->procs[i], &r->procs[i].c,
 		       r->procs[i].has_fork_ns, r->procs[i].fork_ns);
 	sv_row(f, sep, "total", 0, NULL, &r->total, r->has_total_fork_ns, r->total_fork_ns);
+	if (r->maps)
+		cow_maps_print_sv(f, r->maps, sep);
 	fflush(f);
 }
 

@@ -706,7 +706,6 @@ check_error err_maps_module_env 2 "--maps needs the BPF backend (--backend=bpf)"
 check_error err_maps_top_alone 2 "-n N is the number of mappings --maps shows" \
 	"$COWTRACE" -n 3 -- true
 check_error err_maps_top_zero 2 "-n wants a whole number from 1" "$COWTRACE" --maps -n 0 -- true
-check_error err_maps_sep 2 "--maps has no -x SEP form" "$COWTRACE" --maps -x , -- true
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -820,6 +820,34 @@ static void test_maps(void)
 		      strstr(out, "\"maps_unattributed\":5"), "json lost:\n%s", out);
 		free(c.buf);
 	}
+	/* -x ,: a header of its own, two map rows, the rest with the lost */
+	cow_maps_print_sv(cap_open(&c), &m, ",");
+	out = cap_close(&c);
+	CHECK(!strncmp(out, "type,pid,comm,kind,start,end,name,copies,bytes_copied,forks,",
+		       strlen("type,pid,comm,kind,start,end,name,copies,bytes_copied,forks,")) &&
+	      strstr(out, ",remote_events,unattributed\n"), "sv header:\n%s", out);
+	CHECK(strstr(out, "\nmap,100,parent,hugetlb,0x200000,0x400000,,1,2097152,"),
+	      "sv hugetlb row:\n%s", out);
+	CHECK(strstr(out, "\nmap,101,child,file,0x9000,0xb000,data.bin,6,24576,"),
+	      "sv file row:\n%s", out);
+	CHECK(strstr(out, "\nmap_rest,,,,,,,3,12288,") && strstr(out, ",5\n") &&
+	      out[strlen(out) - 1] == '\n', "sv rest row:\n%s", out);
+	{
+		int lines = 0, seps = -1, bad = 0;
+
+		for (const char *p = out, *nl; (nl = strchr(p, '\n')); p = nl + 1, lines++) {
+			int n = 0;
+
+			for (const char *q = p; q < nl; q++)
+				n += *q == ',';
+			if (seps < 0)
+				seps = n;
+			bad += n != seps;
+		}
+		CHECK(lines == 4 && !bad, "sv: %d lines, %d with another column count:\n%s",
+		      lines, bad, out);
+	}
+	free(c.buf);
 	cow_maps_free(&m);
 }
 
