@@ -234,6 +234,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 	struct cow_probes probes;
 	struct cow_table baseline;
 	struct cow_report cur;
+	struct cow_maps maps = { 0 };
 	struct cow_intervals iv;
 	struct cow_source src;
 	struct followed f = { .cgroup = cgroup };
@@ -386,7 +387,14 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 				cow_latency_delta(&lat_after, &lat_before);
 				cur.latency = &lat_after;
 			}
+			if (o->maps) {
+				if (!cow_maps_collect(&src, &cur, o->maps_top, &maps))
+					cur.maps = &maps;
+				else
+					cow_report_note(&cur, "the per-mapping counts could not be read; no --maps section");
+			}
 			cow_report_print(cow_out(o), &cur, o);
+			cow_maps_free(&maps);
 			cow_report_free(&cur);
 		}
 	}

@@ -7,6 +7,7 @@
 #include "bpf_source.h"
 
 const bool cow_bpf_built;
+bool cow_bpf_want_maps;
 
 int cow_bpf_source_open(struct cow_source *s)
 {
@@ -34,4 +35,14 @@ uint64_t cow_bpf_misses(const struct cow_source *s)
 {
 	(void)s;
 	return 0;
+}
+
+int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr,
+		      uint64_t *lost)
+{
+	(void)s;
+	*raw = NULL;
+	*nr = 0;
+	*lost = 0;
+	return -EOPNOTSUPP;
 }

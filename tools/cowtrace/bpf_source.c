@@ -33,9 +33,11 @@
 #include "cowtrace_bpf.h"
 #include "source.h"
 #include "bpf_source.h"
+#include "maps.h"
 #include "cowtrace.skel.h"
 
 const bool cow_bpf_built = true;
+bool cow_bpf_want_maps;
 
 static const char *const hook_names[CT_NR_HOOKS] = {
 #define CT_HOOK_NAME(id, sym, ret) [CT_H_##id] = sym,
@@ -686,6 +688,10 @@ int cow_bpf_source_open(struct cow_source *s)
 	}
 	nr_cpus = libbpf_num_possible_cpus();
 	b->skel->rodata->nr_cpus = nr_cpus > 0 ? nr_cpus : 1;
+	b->skel->rodata->maps_on = cow_bpf_want_maps;
+	/* No --maps: the per-mapping map is never used, keep it small. */
+	if (!cow_bpf_want_maps)
+		bpf_map__set_max_entries(b->skel->maps.maps, 1);
 	/* zero_pfn is zero_page_pfn in 7.x */
 	b->ksyms_fault = in_kallsyms("vmemmap_base", true) &&
 			 (in_kallsyms("zero_pfn", true) || in_kallsyms("zero_page_pfn", true));
@@ -739,6 +745,54 @@ const char *cow_bpf_hook_method(const struct cow_source *s, int i, const char **
 		return NULL;
 	*sym = b->hook[i].sym ? b->hook[i].sym : hook_names[i];
 	return b->hook[i].method;
+}
+
+int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr,
+		      uint64_t *lost)
+{
+	const struct bpf_state *b = s->ops == &bpf_ops ? s->priv : NULL;
+	struct ct_map_key key, next, *prev = NULL;
+	struct cow_map_raw *out = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct ct_map m;
+	int fd;
+
+	*raw = NULL;
+	*nr = 0;
+	*lost = 0;
+	if (!b || !b->skel->rodata->maps_on)
+		return -EOPNOTSUPP;
+	fd = bpf_map__fd(b->skel->maps.maps);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &m))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(out, cap * sizeof(*out));
+			if (!grown) {
+				free(out);
+				return -ENOMEM;
+			}
+			out = grown;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].gen = key.gen;
+		out[n].start = key.start;
+		out[n].kind = key.kind;
+		out[n].end = m.end;
+		out[n].page_size = m.page_size;
+		out[n].name_truncated = m.name_truncated;
+		m.name[CT_MAP_NAME_LEN - 1] = '\0';
+		snprintf(out[n].name, sizeof(out[n].name), "%s", m.name);
+		memcpy(out[n].val, m.c.v, sizeof(out[n].val));
+		n++;
+	}
+	*raw = out;
+	*nr = n;
+	*lost = b->skel->bss->health[CT_HEALTH_MAPS_FULL];
+	return 0;
 }
 
 uint64_t cow_bpf_misses(const struct cow_source *s)

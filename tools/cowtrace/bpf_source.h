@@ -7,9 +7,11 @@
 #define COWTRACE_BPF_SOURCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cow_source;
+struct cow_map_raw;
 
 enum cow_backend { COW_BACKEND_AUTO, COW_BACKEND_MODULE, COW_BACKEND_BPF };
 
@@ -33,5 +35,15 @@ bool cow_bpf_counter_exact(const struct cow_source *s, int idx);
 const char *cow_bpf_hook_method(const struct cow_source *s, int i, const char **sym);
 /* Invocations the BPF programs missed (fentry recursion guard). */
 uint64_t cow_bpf_misses(const struct cow_source *s);
+
+/* --maps: keep per-mapping counts too; set before the source is opened. */
+extern bool cow_bpf_want_maps;
+/*
+ * The per-mapping entries (a malloc'd array for the caller to free) and
+ * the events not attributed to one because the map was full.  -EOPNOTSUPP
+ * unless the source is the BPF one, opened with cow_bpf_want_maps.
+ */
+int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr,
+		      uint64_t *lost);
 
 #endif /* COWTRACE_BPF_SOURCE_H */

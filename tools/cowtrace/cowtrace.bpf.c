@@ -28,6 +28,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. */
 const volatile __u32 nr_cpus = 1;
+/* --maps: keep the per-mapping counts too (off: no lookup at all). */
+const volatile bool maps_on;
 
 /*
  * Untyped ksyms: addresses from kallsyms (CONFIG_KALLSYMS_ALL), read with
@@ -63,6 +65,7 @@ extern const void __per_cpu_offset __ksym __weak;
 #define CT_HPAGE_PMD_NR		512
 #define CT_PHYSICAL_PMD_PAGE_MASK 0x000fffffffe00000ULL
 #define CT_FAULT_FLAG_WRITE	0x1
+#define CT_VM_MAYSHARE_OR_SHARED (CT_VM_SHARED | CT_VM_MAYSHARE)
 
 __u64 hits[CT_NR_HOOKS];
 __u64 health[CT_NR_HEALTH];
@@ -118,6 +121,21 @@ struct {
 	__type(value, struct ct_group);
 } groups SEC(".maps");
 
+/* --maps: the counts per (record, mapping), and a zeroed entry to make one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_MAPS);
+	__type(key, struct ct_map_key);
+	__type(value, struct ct_map);
+} maps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_map);
+} map_scratch SEC(".maps");
+
 enum ct_fault_kind { CT_FAULT_WP, CT_FAULT_THP, CT_FAULT_HUGETLB };
 
 /* A do_wp_page, do_huge_pmd_wp_page or hugetlb_fault in progress. */
@@ -125,6 +143,7 @@ struct ct_fault {
 	__u64 mm;
 	__u64 address;
 	__u32 kind;		/* enum ct_fault_kind */
+	struct ct_map_key mkey;	/* --maps: the entry of the faulting VMA */
 	struct cowstat_wp_fault wp;
 	struct cowstat_thp_fault thp;
 	struct cowstat_hugetlb_fault huge;
@@ -143,6 +162,7 @@ struct ct_vma {
 	__u64 start, end;
 	__s64 anon0, file0, shmem0, swap0, pt0, huge0;
 	__u64 t0;
+	struct ct_map_key mkey;	/* --maps: the child's entry for this VMA */
 	struct cowstat_fork_vma f;
 };
 
@@ -426,9 +446,110 @@ static __always_inline void charge_fork_ns(struct ct_rec *r, __u64 ns)
 	}
 }
 
+/* ---- --maps: per-mapping counts -------------------------------------- */
+
+/* hstate_vma(): the bytes of one page of a hugetlb VMA */
+static __always_inline __u64 hugetlb_page_bytes(struct vm_area_struct *vma)
+{
+	struct hugetlbfs_sb_info *sbi =
+		BPF_CORE_READ(vma, vm_file, f_inode, i_sb, s_fs_info);
+
+	return CT_PAGE_SIZE << BPF_CORE_READ(sbi, hstate, order);
+}
+
+/* What the VMA is, from its flags and the mm's stack and brk marks. */
+static __always_inline __u32 vma_kind(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	__u64 flags = BPF_CORE_READ(vma, vm_flags);
+	__u64 start = BPF_CORE_READ(vma, vm_start);
+	__u64 end = BPF_CORE_READ(vma, vm_end);
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	__u64 stack, sbrk, brk;
+
+	if (flags & CT_VM_HUGETLB)
+		return CT_MAP_HUGETLB;
+	if (flags & CT_VM_MAYSHARE_OR_SHARED)
+		return CT_MAP_SHARED;
+	if (file)
+		return CT_MAP_FILE;
+	/* vma_is_anonymous() is !vm_ops: a private one with ops is special */
+	if (BPF_CORE_READ(vma, vm_ops))
+		return CT_MAP_SPECIAL;
+	stack = BPF_CORE_READ(mm, start_stack);
+	if (start <= stack && stack < end)
+		return CT_MAP_STACK;
+	sbrk = BPF_CORE_READ(mm, start_brk);
+	brk = BPF_CORE_READ(mm, brk);
+	if (sbrk < brk && start < brk && end > sbrk)
+		return CT_MAP_HEAP;
+	return CT_MAP_ANON;
+}
+
+/*
+ * At the event, while the VMA is valid: fill k with its entry's key (of
+ * record r) and make the entry if it is new.  k->gen stays 0 when there
+ * is no entry (the map is full): the event is then counted as lost.
+ */
+static __always_inline void map_key(struct ct_map_key *k, const struct ct_rec *r,
+				    struct vm_area_struct *vma)
+{
+	struct file *file;
+	struct ct_map *m;
+	__u32 zero = 0;
+	long n;
+
+	k->gen = 0;
+	if (!maps_on || !r || !vma)
+		return;
+	k->start = BPF_CORE_READ(vma, vm_start);
+	k->kind = vma_kind(vma);
+	k->pad = 0;
+	k->gen = r->gen;
+	if (bpf_map_lookup_elem(&maps, k))
+		return;
+	m = bpf_map_lookup_elem(&map_scratch, &zero);
+	if (!m) {
+		k->gen = 0;
+		return;
+	}
+	__builtin_memset(m, 0, sizeof(*m));
+	m->end = BPF_CORE_READ(vma, vm_end);
+	m->page_size = k->kind == CT_MAP_HUGETLB ? hugetlb_page_bytes(vma) : CT_PAGE_SIZE;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (file) {
+		n = bpf_probe_read_kernel_str(m->name, sizeof(m->name),
+					      BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		if (n < 0)
+			m->name[0] = '\0';
+		else if (n >= (long)sizeof(m->name))
+			m->name_truncated = 1;
+	}
+	/* EEXIST: another CPU made it first, which is as good */
+	if (bpf_map_update_elem(&maps, k, m, BPF_NOEXIST) && !bpf_map_lookup_elem(&maps, k))
+		k->gen = 0;
+}
+
+/* Add an event's increments to its mapping's entry. */
+static __always_inline void map_charge(const struct ct_map_key *k,
+				       const struct cowstat_incs *incs)
+{
+	struct ct_map *m;
+
+	if (!maps_on || !k || !incs->nr)
+		return;
+	m = k->gen ? bpf_map_lookup_elem(&maps, k) : NULL;
+	if (!m) {
+		health_inc(CT_HEALTH_MAPS_FULL);
+		return;
+	}
+	ct_add(&m->c, incs);
+}
+
 /* A fault event on mm at address (cowstat_charge_fault()). */
 static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
-					 struct cowstat_incs *incs)
+					 struct cowstat_incs *incs,
+					 const struct ct_map_key *k)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct ct_rec *r = rec_of_mm(mm);
@@ -441,6 +562,7 @@ static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
 		cowstat_incs_add(incs, COWSTAT_remote_events, 1);
 	}
 	charge(r, incs, true, address, address + 1, initiator);
+	map_charge(k, incs);
 }
 
 /* ---- the fault side --------------------------------------------------- */
@@ -529,13 +651,16 @@ static __always_inline void wp_enter(struct vm_fault *vmf)
 	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
 	const struct vm_operations_struct *ops;
 	struct ct_fault f = {};
+	struct ct_rec *r;
 	__u64 vm_flags;
 	__u32 t = tid();
 	bool excl;
 
 	hit(CT_H_DO_WP_PAGE);
-	if (!rec_of_mm(mm))
+	r = rec_of_mm(mm);
+	if (!r)
 		return;
+	map_key(&f.mkey, r, vma);
 	f.mm = (__u64)mm;
 	f.kind = CT_FAULT_WP;
 	f.address = BPF_CORE_READ(vmf, address);
@@ -574,7 +699,7 @@ static __always_inline void wp_exit(__u64 ret)
 		return;
 	f->wp.ret = fault_ret(ret);
 	cowstat_classify_wp(&f->wp, &incs);
-	charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	charge_fault((struct mm_struct *)f->mm, f->address, &incs, &f->mkey);
 	bpf_map_delete_elem(&faults, &t);
 }
 
@@ -583,6 +708,7 @@ static __always_inline void install(struct vm_area_struct *vma, __u64 address)
 {
 	__u64 mm = (__u64)BPF_CORE_READ(vma, vm_mm);
 	struct cowstat_incs incs = {};
+	struct ct_map_key k = {};
 	struct ct_fault *f;
 	struct ct_vma *v;
 	__u64 *fin;
@@ -607,8 +733,9 @@ static __always_inline void install(struct vm_area_struct *vma, __u64 address)
 	fin = bpf_map_lookup_elem(&finishing, &t);
 	if (!fin || *fin != mm)
 		return;
+	map_key(&k, rec_find(mm), vma);
 	cowstat_incs_add(&incs, COWSTAT_cow_at_fault, 1);
-	charge_fault((struct mm_struct *)mm, address, &incs);
+	charge_fault((struct mm_struct *)mm, address, &incs, &k);
 }
 
 /* hugepage_/hugetlb_add_new_anon_rmap: only eager copies at fork here */
@@ -665,7 +792,9 @@ static __always_inline void mkwrite_exit(__u64 ret)
 
 static __always_inline void uffd(struct vm_fault *vmf, __u64 reason)
 {
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
 	struct cowstat_incs incs = {};
+	struct ct_map_key k = {};
 	__u32 t = tid();
 	struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
 
@@ -685,9 +814,9 @@ static __always_inline void uffd(struct vm_fault *vmf, __u64 reason)
 	}
 	if (!(reason & CT_VM_UFFD_WP))
 		return;
+	map_key(&k, rec_of_mm(BPF_CORE_READ(vma, vm_mm)), vma);
 	cowstat_incs_add(&incs, COWSTAT_uffd_wp, 1);
-	charge_fault(BPF_CORE_READ(vmf, vma, vm_mm), BPF_CORE_READ(vmf, address),
-		     &incs);
+	charge_fault(BPF_CORE_READ(vma, vm_mm), BPF_CORE_READ(vmf, address), &incs, &k);
 }
 
 static __always_inline void finish_fault_enter(struct vm_fault *vmf)
@@ -710,14 +839,18 @@ static __always_inline void finish_fault_exit(void)
 /* do_huge_pmd_wp_page(vmf): reuse (PMD made writable) or split. */
 static __always_inline void huge_wp_enter(struct vm_fault *vmf)
 {
-	struct mm_struct *mm = BPF_CORE_READ(vmf, vma, vm_mm);
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
 	struct ct_fault f = {};
 	__u64 pmd, page, mapping, flags;
+	struct ct_rec *r;
 	__u32 t = tid();
 
 	hit(CT_H_HUGE_WP);
-	if (!rec_of_mm(mm))
+	r = rec_of_mm(mm);
+	if (!r)
 		return;
+	map_key(&f.mkey, r, vma);
 	f.mm = (__u64)mm;
 	f.kind = CT_FAULT_THP;
 	f.address = BPF_CORE_READ(vmf, address);
@@ -752,7 +885,7 @@ static __always_inline void huge_wp_exit(__u64 ret)
 	f->thp.fallback = ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
 	f->thp.ret = fault_ret(ret);
 	cowstat_classify_thp(&f->thp, &incs);
-	charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+	charge_fault((struct mm_struct *)f->mm, f->address, &incs, &f->mkey);
 	bpf_map_delete_elem(&faults, &t);
 }
 
@@ -775,11 +908,16 @@ static __always_inline void hugetlb_fault_enter(struct vm_area_struct *vma,
 	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
 	__u32 unshare = bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
 	struct ct_fault f = {};
+	struct ct_rec *r;
 	__u32 t = tid();
 
 	hit(CT_H_HUGETLB_FAULT);
-	if (!(flags & (CT_FAULT_FLAG_WRITE | unshare)) || !rec_of_mm(mm))
+	if (!(flags & (CT_FAULT_FLAG_WRITE | unshare)))
 		return;
+	r = rec_of_mm(mm);
+	if (!r)
+		return;
+	map_key(&f.mkey, r, vma);
 	f.mm = (__u64)mm;
 	f.kind = CT_FAULT_HUGETLB;
 	f.address = address;
@@ -799,7 +937,7 @@ static __always_inline void hugetlb_fault_exit(__u64 ret)
 		return;
 	f->huge.ret = fault_ret(ret);
 	if (cowstat_classify_hugetlb(&f->huge, &incs) != COWSTAT_OUT_NONE)
-		charge_fault((struct mm_struct *)f->mm, f->address, &incs);
+		charge_fault((struct mm_struct *)f->mm, f->address, &incs, &f->mkey);
 	bpf_map_delete_elem(&faults, &t);
 }
 
@@ -841,6 +979,7 @@ static __always_inline void cpr_enter(struct vm_area_struct *dst_vma,
 				rec_groups(parent));
 	if (!child)
 		return;
+	map_key(&v.mkey, child, src_vma);
 	v.dst_mm = (__u64)dst_mm;
 	v.start = BPF_CORE_READ(src_vma, vm_start);
 	v.end = BPF_CORE_READ(src_vma, vm_end);
@@ -852,17 +991,13 @@ static __always_inline void cpr_enter(struct vm_area_struct *dst_vma,
 	if (!v.f.copied) {
 		cowstat_classify_fork_vma(&v.f, &incs);
 		charge(child, &incs, true, v.start, v.end, 0);
+		map_charge(&v.mkey, &incs);
 		return;
 	}
 	v.f.page_size = CT_PAGE_SIZE;
 	v.f.hugetlb = flags & CT_VM_HUGETLB;
-	if (v.f.hugetlb) {
-		/* hstate_vma(): the hugetlbfs super block's hstate */
-		struct hugetlbfs_sb_info *sbi =
-			BPF_CORE_READ(src_vma, vm_file, f_inode, i_sb, s_fs_info);
-
-		v.f.huge_pages = 1UL << BPF_CORE_READ(sbi, hstate, order);
-	}
+	if (v.f.hugetlb)
+		v.f.huge_pages = hugetlb_page_bytes(src_vma) / CT_PAGE_SIZE;
 	v.anon0 = mm_rss(dst_mm, CT_MM_ANONPAGES);
 	v.file0 = mm_rss(dst_mm, CT_MM_FILEPAGES);
 	v.shmem0 = mm_rss(dst_mm, CT_MM_SHMEMPAGES);
@@ -895,6 +1030,7 @@ static __always_inline void cpr_exit(void)
 	child = rec_find(v->dst_mm);
 	if (child) {
 		charge(child, &incs, true, v->start, v->end, 0);
+		map_charge(&v->mkey, &incs);
 		__sync_fetch_and_add(&child->copy_ns, bpf_ktime_get_ns() - v->t0);
 	}
 	bpf_map_delete_elem(&vmas, &t);

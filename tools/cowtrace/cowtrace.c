@@ -22,6 +22,7 @@
 #include "cowtrace.h"
 #include "bpf_source.h"
 #include "cgroup.h"
+#include "maps.h"
 
 #define MAX_PIDS 64
 
@@ -54,6 +55,7 @@ static const char doc[] =
 "    cowtrace -p 1234 -i 1 --json      # JSON Lines: one object per interval\n"
 "    cowtrace -c system.slice -d 10    # a cgroup v2 subtree's processes, 10 s\n"
 "    cowtrace -x , -- make -j2         # values split by commas (perf stat -x)\n"
+"    cowtrace --maps -- ./server       # which mappings copied (BPF backend)\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
 "    cowtrace export --textfile DIR    # metrics for node_exporter's textfile\n"
@@ -81,6 +83,8 @@ static const struct argp_option opts[] = {
 	{ "all", 'a', NULL, 0, "List every counter of the total, zeros too", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE", 0 },
 	{ "backend", 0x100, "WHO", 0, "auto, module or bpf (auto: module if loaded)", 0 },
+	{ "maps", 0x101, NULL, 0, "Add COW counts per mapping (BPF backend)", 0 },
+	{ "maps-top", 'n', "N", 0, "With --maps: show the top N mappings (10)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -97,6 +101,7 @@ struct main_args {
 	struct cow_output out;
 	const char *output;
 	char **command;
+	bool has_maps_top;
 };
 
 static FILE *out_file;
@@ -331,6 +336,13 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 	case 'o':
 		a->output = arg;
 		break;
+	case 0x101:
+		a->out.maps = true;
+		break;
+	case 'n':
+		a->out.maps_top = (size_t)cow_parse_long(arg, "-n", 1, 1000000);
+		a->has_maps_top = true;
+		break;
 	case 'h':
 		cow_print_help(&main_argp, "cowtrace");
 		break;
@@ -425,6 +437,21 @@ int main(int argc, char **argv)
 		cow_usage_error("--hist has no -x SEP form: use the tables or --json");
 	if (a.out.timestamp && !a.out.interval)
 		cow_usage_error("-T stamps interval reports: give -i SEC too");
+	if (a.has_maps_top && !a.out.maps)
+		cow_usage_error("-n N is the number of mappings --maps shows: give --maps too");
+	if (a.out.maps) {
+		/* The module keeps no per-mapping table (bpf-backend.rst). */
+		if (cow_backend == COW_BACKEND_MODULE)
+			cow_usage_error("--maps needs the BPF backend (--backend=bpf); the module counts per process only");
+		if (!cow_bpf_built) {
+			cow_err("--maps needs the BPF backend (--backend=bpf), and this cowtrace was built without it (clang, libbpf-dev and bpftool were missing): rebuild after scripts/deps");
+			return EXIT_RUNTIME;
+		}
+		cow_backend = COW_BACKEND_BPF;
+		cow_bpf_want_maps = true;
+		if (!a.has_maps_top)
+			a.out.maps_top = COW_MAPS_TOP_DEFAULT;
+	}
 
 	a.out.path = a.output;
 	if (a.command) {

@@ -66,6 +66,8 @@ struct cow_output {
 	double interval;	/* -i SEC; 0 for none */
 	const char *sep;	/* -x SEP: separated values instead of tables */
 	const char *path;	/* -o FILE; NULL for stdout (stderr in run mode) */
+	bool maps;		/* --maps: the per-mapping section (BPF backend) */
+	size_t maps_top;	/* -n N: mappings shown one by one */
 };
 
 /*

@@ -60,6 +60,41 @@ struct ct_group {
 };
 
 /*
+ * --maps: counts per (record, mapping).  The kind is decided in BPF from
+ * the VMA at the event (cowtrace.bpf.c, vma_kind()); a VMA split or merged
+ * later keeps its counts under the start it had at the event.
+ */
+#define CT_MAX_MAPS	16384
+#define CT_MAP_NAME_LEN	64
+
+enum ct_map_kind {
+	CT_MAP_ANON,		/* private anonymous */
+	CT_MAP_HEAP,		/* overlaps [mm->start_brk, mm->brk) */
+	CT_MAP_STACK,		/* holds mm->start_stack (the main stack) */
+	CT_MAP_FILE,		/* private file mapping */
+	CT_MAP_SHARED,		/* VM_SHARED or VM_MAYSHARE: shmem, shared file */
+	CT_MAP_HUGETLB,		/* VM_HUGETLB */
+	CT_MAP_SPECIAL,		/* no file, vm_ops set: vdso, vvar and the like */
+	CT_NR_MAP_KINDS
+};
+
+struct ct_map_key {
+	__u64 gen;		/* the record (mm incarnation); 0: not attributed */
+	__u64 start;		/* vm_start at the event */
+	__u32 kind;		/* enum ct_map_kind */
+	__u32 pad;
+};
+
+struct ct_map {
+	__u64 end;		/* vm_end when the entry was made */
+	__u64 page_size;	/* bytes of one of its pages (hugetlb: the huge page) */
+	__u32 name_truncated;	/* the name filled name[] and may be cut */
+	__u32 pad;
+	char name[CT_MAP_NAME_LEN];	/* the file's dentry name, "" if none */
+	struct ct_counters c;
+};
+
+/*
  * The hooks, each attached by fentry/fexit when the kernel lets it, else by
  * kprobe/kretprobe (or not at all).  The two tracepoints are tp_btf.
  */
@@ -94,6 +129,7 @@ enum ct_health {
 	CT_HEALTH_RECS_FULL,	/* a record could not be created */
 	CT_HEALTH_CTX_FULL,	/* an invocation context could not be kept */
 	CT_HEALTH_UNCORRELATED,	/* a nested marker without its outer call */
+	CT_HEALTH_MAPS_FULL,	/* --maps: an event whose mapping had no entry */
 	CT_NR_HEALTH
 };
 

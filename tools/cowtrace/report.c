@@ -646,6 +646,8 @@ void cow_report_print_text(FILE *f, const struct cow_report *r, bool all)
 	print_header(f, r);
 	print_tables(f, r);
 	print_totals(f, r, all);
+	if (r->maps)
+		cow_maps_print_text(f, r->maps);
 	if (r->latency && r->latency->scope_group) {
 		fprintf(f, "\nLatency of the track group%s (leader%s", r->nr_leaders > 1 ? "s" : "",
 			r->nr_leaders > 1 ? "s" : "");
@@ -823,6 +825,8 @@ void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 	}
 	json_array_end(&j);
 
+	if (r->maps)
+		cow_maps_json(&j, r->maps);
 	if (r->probes) {
 		json_object_begin(&j, "capabilities");
 		for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
@@ -901,6 +905,8 @@ static void report_sv(FILE *f, const struct cow_report *r, const char *sep)
 		sv_row(f, sep, "process", 0, &r->procs[i], &r->procs[i].c,
 		       r->procs[i].has_fork_ns, r->procs[i].fork_ns);
 	sv_row(f, sep, "total", 0, NULL, &r->total, r->has_total_fork_ns, r->total_fork_ns);
+	if (r->maps)
+		cow_maps_print_sv(f, r->maps, sep);
 	fflush(f);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cowtrace.h"
+#include "maps.h"
 #include "parse.h"
 #include "source.h"
 
@@ -53,6 +54,7 @@ struct cow_report {
 	size_t nr_procs;
 	const struct cow_latency *latency;	/* NULL unless --hist */
 	const struct cow_probes *probes;	/* NULL if unreadable */
+	const struct cow_maps *maps;		/* NULL unless --maps */
 	const char *modver;
 	char kernel[128];
 	uint64_t waited_ns;		/* run: waited for the tree after COMMAND exited */

@@ -266,6 +266,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	struct cow_table baseline;
 	struct cow_child_failure failure;
 	struct cow_report r = { .mode = "run", .argv = argv };
+	struct cow_maps maps = { 0 };
 	struct cow_source src;
 	struct sigaction sa = { .sa_handler = forward_signal };
 	struct sigaction sa_chld = { .sa_handler = on_child };
@@ -419,7 +420,14 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	}
 	if (have_stats && !src.ops->read_stats(&src, &st_after))
 		note_dropped(&r, &st_before, &st_after);
+	if (o->maps) {
+		if (!cow_maps_collect(&src, &r, o->maps_top, &maps))
+			r.maps = &maps;
+		else
+			cow_report_note(&r, "the per-mapping counts could not be read; no --maps section");
+	}
 	cow_report_print(cow_out(o), &r, o);
+	cow_maps_free(&maps);
 	cow_report_free(&r);
 	cow_table_free(&baseline);
 	/* Closing the track file ends the group in the module. */

@@ -194,6 +194,38 @@ else
 fi
 check_error err-bad-backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
 
+# --maps (issue 12): maps-prog's child writes 3, 5, 7, 11 and 13 pages to
+# its heap, main stack, a private file on /tmp, a shared anonymous mapping
+# and an anonymous mmap; each mapping gets exactly its kind and counts
+# (tests/maps-check.py); -n 1 keeps the top one and sums the rest.
+if gcc -O2 -o "$WORK/maps-prog" tests/maps-prog.c 2>"$WORK/cc.err"; then
+	for n in all top; do
+		[ $n = all ] && top=1000 || top=1
+		run_cmd "$COWTRACE" --maps -n "$top" --json -o "$WORK/maps-$n.json" -- \
+			"$WORK/maps-prog" "$WORK"
+		if [ "$rc" = 0 ] && python3 tests/maps-check.py $n "$WORK/maps-$n.json" "$out" $rt \
+			2>"$WORK/py.err"; then
+			pass maps-$n
+		else
+			fail maps-$n "exit $rc: $(tail -n 1 "$WORK/py.err") $err"
+		fi
+	done
+	run_cmd "$COWTRACE" --backend=bpf --maps -n 1000 -o "$WORK/maps.txt" -- \
+		"$WORK/maps-prog" "$WORK"
+	child=$(sed -n 's/^maps-prog child=\([0-9]*\) .*/\1/p' <<<"$out")
+	if [ "$rc" = 0 ] && [ -n "$child" ] &&
+	   grep -qE "^ *$child +maps-prog +heap +[0-9a-f]+-[0-9a-f]+ " "$WORK/maps.txt" &&
+	   grep -qE "^ *$child +maps-prog +shared .* dev/zero\$" "$WORK/maps.txt" &&
+	   grep -qE '^Mappings \(per process and mapping, by bytes copied; ([0-9]+) of \1 shown\):$' \
+		"$WORK/maps.txt"; then
+		pass maps-text
+	else
+		fail maps-text "exit $rc: $(grep -A4 '^Mappings' "$WORK/maps.txt" | tr '\n' ' ') $err"
+	fi
+else
+	fail maps-all "cannot build tests/maps-prog.c: $(cat "$WORK/cc.err")"
+fi
+
 # ---- with the module: verify on every scenario program ----
 if [ -z "$ko" ] || ! insmod "$ko" 2>"$WORK/insmod.err"; then
 	fail module-reload "insmod ${ko:-(COWSTAT_KO unset)}: $(cat "$WORK/insmod.err" 2>/dev/null)"
@@ -204,6 +236,14 @@ pass module-reload
 run_cmd "$COWTRACE" status
 grep -q '^backend:  module' <<<"$out" && pass status-auto-module ||
 	fail status-auto-module "$(head -2 <<<"$out")"
+# --maps needs BPF: with the module loaded, auto still picks it for --maps.
+run_cmd "$COWTRACE" --maps -o "$WORK/maps-auto.txt" -- true
+if [ "$rc" = 0 ] && grep -q 'module cowstat none: BPF backend' "$WORK/maps-auto.txt" &&
+   grep -q '^Mappings (per process and mapping' "$WORK/maps-auto.txt"; then
+	pass maps-auto-bpf
+else
+	fail maps-auto-bpf "exit $rc: $(head -2 "$WORK/maps-auto.txt") $err"
+fi
 
 # The scenarios under one `cowtrace verify`: their runner (which prepares
 # ext4 and swap) and every process it starts are one process tree, so one

@@ -698,6 +698,14 @@ fi
 # backend itself is tested in the guest (bpf-vm-tests.sh), never here.
 check_error err_bad_backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
 check_error err_backend_no_value 2 "--backend needs a value" "$COWTRACE" --backend
+# --maps: the module keeps no per-mapping table (bpf-backend.rst)
+check_error err_maps_module 2 "--maps needs the BPF backend (--backend=bpf)" \
+	"$COWTRACE" --backend=module --maps -- true
+check_error err_maps_module_env 2 "--maps needs the BPF backend (--backend=bpf)" \
+	env COWTRACE_BACKEND=module "$COWTRACE" --maps -p 1
+check_error err_maps_top_alone 2 "-n N is the number of mappings --maps shows" \
+	"$COWTRACE" -n 3 -- true
+check_error err_maps_top_zero 2 "-n wants a whole number from 1" "$COWTRACE" --maps -n 0 -- true
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -16,6 +16,7 @@
 #include "../cowtrace.h"
 #include "../hist.h"
 #include "../json.h"
+#include "../maps.h"
 #include "../parse.h"
 #include "../report.h"
 
@@ -742,6 +743,114 @@ static void test_report_json(void)
 	cow_report_free(&r);
 }
 
+/* --maps: rows of the report's records only, sorted by bytes, top N + rest. */
+static void test_maps(void)
+{
+	struct cow_proc procs[2] = {
+		{ .tgid = 100, .comm = "parent", .nr_records = 1, .gens = { 7 } },
+		{ .tgid = 101, .comm = "child", .nr_records = 2, .gens = { 8, 9 } },
+	};
+	struct cow_report r = { .procs = procs, .nr_procs = 2 };
+	struct cow_map_raw raw[6];
+	struct cow_maps m;
+	struct capture c;
+	const char *out;
+
+	memset(raw, 0, sizeof(raw));
+	/* child heap: 3 anon copies */
+	raw[0] = (struct cow_map_raw){ .gen = 8, .start = 0x1000, .end = 0x4000, .kind = 1,
+				       .page_size = 4096 };
+	raw[0].val[COWSTAT_cow_copies] = raw[0].val[COWSTAT_cow_copies_anon] = 3;
+	/* child private file, second record: 2 copies, 4 first-write copies */
+	raw[1] = (struct cow_map_raw){ .gen = 9, .start = 0x9000, .end = 0xb000, .kind = 3,
+				       .page_size = 4096, .name = "data.bin" };
+	raw[1].val[COWSTAT_cow_copies] = raw[1].val[COWSTAT_cow_copies_file] = 2;
+	raw[1].val[COWSTAT_cow_at_fault] = 4;
+	/* parent hugetlb: 1 huge copy of 2 MiB */
+	raw[2] = (struct cow_map_raw){ .gen = 7, .start = 0x200000, .end = 0x400000, .kind = 5,
+				       .page_size = 2 << 20 };
+	raw[2].val[COWSTAT_hugetlb_copies] = 1;
+	/* a record of another tracer: not ours */
+	raw[3] = (struct cow_map_raw){ .gen = 42, .start = 0x1000, .end = 0x2000, .kind = 0 };
+	raw[3].val[COWSTAT_cow_copies] = 99;
+	/* made at an event that counted nothing */
+	raw[4] = (struct cow_map_raw){ .gen = 7, .start = 0x5000, .end = 0x6000, .kind = 0 };
+	/* parent shared: 2 shared writes, no copy */
+	raw[5] = (struct cow_map_raw){ .gen = 7, .start = 0x7000, .end = 0x8000, .kind = 4,
+				       .page_size = 4096 };
+	raw[5].val[COWSTAT_shared_writes] = 2;
+
+	CHECK(!cow_maps_build(raw, 6, &r, 2, 5, &m), "build");
+	CHECK(m.nr == 4 && m.top == 2, "rows %zu top %zu, want 4 and 2", m.nr, m.top);
+	CHECK(m.nr == 4 && !strcmp(m.rows[0].kind, "hugetlb") && m.rows[0].pid == 100 &&
+	      m.rows[0].bytes_copied == 2 << 20 && m.rows[0].copies == 1,
+	      "first: the 2 MiB hugetlb copy");
+	CHECK(m.nr == 4 && !strcmp(m.rows[1].kind, "file") && m.rows[1].pid == 101 &&
+	      m.rows[1].copies == 6 && m.rows[1].bytes_copied == 6 * 4096 &&
+	      !strcmp(m.rows[1].name, "data.bin"), "second: the file, 2 + 4 copies");
+	CHECK(m.nr == 4 && !strcmp(m.rows[2].kind, "heap") && !strcmp(m.rows[3].kind, "shared"),
+	      "then heap (copies), then shared (writes only)");
+	CHECK(m.rest.copies == 3 && m.rest.c.val[COWSTAT_shared_writes] == 2 &&
+	      m.rest.c.val[COWSTAT_cow_copies_anon] == 3, "rest sums heap and shared");
+	cow_maps_print_text(cap_open(&c), &m);
+	out = cap_close(&c);
+	CHECK(strstr(out, "by bytes copied; 2 of 4 shown"), "title:\n%s", out);
+	CHECK(strstr(out, " 100  parent    hugetlb  200000-400000  2.0M       1   2.0M"), "hugetlb row:\n%s", out);
+	CHECK(strstr(out, "data.bin\n"), "file name:\n%s", out);
+	CHECK(strstr(out, "rest  (2 more)"), "rest row:\n%s", out);
+	CHECK(strstr(out, "note: 5 events not attributed to a mapping: map full"),
+	      "lost note:\n%s", out);
+	free(c.buf);
+	{
+		struct json j;
+
+		json_init_compact(&j, cap_open(&c));
+		json_object_begin(&j, NULL);
+		cow_maps_json(&j, &m);
+		json_object_end(&j);
+		json_finish(&j);
+		out = cap_close(&c);
+		CHECK(strstr(out, "\"kind\":\"hugetlb\"") || strstr(out, "\"kind\": \"hugetlb\""),
+		      "json kind:\n%s", out);
+		CHECK(strstr(out, "\"bytes_copied\": 2097152") || strstr(out, "\"bytes_copied\":2097152"),
+		      "json bytes:\n%s", out);
+		CHECK(strstr(out, "\"mappings\": 2") || strstr(out, "\"mappings\":2"),
+		      "json rest:\n%s", out);
+		CHECK(strstr(out, "\"maps_unattributed\": 5") ||
+		      strstr(out, "\"maps_unattributed\":5"), "json lost:\n%s", out);
+		free(c.buf);
+	}
+	/* -x ,: a header of its own, two map rows, the rest with the lost */
+	cow_maps_print_sv(cap_open(&c), &m, ",");
+	out = cap_close(&c);
+	CHECK(!strncmp(out, "type,pid,comm,kind,start,end,name,copies,bytes_copied,forks,",
+		       strlen("type,pid,comm,kind,start,end,name,copies,bytes_copied,forks,")) &&
+	      strstr(out, ",remote_events,unattributed\n"), "sv header:\n%s", out);
+	CHECK(strstr(out, "\nmap,100,parent,hugetlb,0x200000,0x400000,,1,2097152,"),
+	      "sv hugetlb row:\n%s", out);
+	CHECK(strstr(out, "\nmap,101,child,file,0x9000,0xb000,data.bin,6,24576,"),
+	      "sv file row:\n%s", out);
+	CHECK(strstr(out, "\nmap_rest,,,,,,,3,12288,") && strstr(out, ",5\n") &&
+	      out[strlen(out) - 1] == '\n', "sv rest row:\n%s", out);
+	{
+		int lines = 0, seps = -1, bad = 0;
+
+		for (const char *p = out, *nl; (nl = strchr(p, '\n')); p = nl + 1, lines++) {
+			int n = 0;
+
+			for (const char *q = p; q < nl; q++)
+				n += *q == ',';
+			if (seps < 0)
+				seps = n;
+			bad += n != seps;
+		}
+		CHECK(lines == 4 && !bad, "sv: %d lines, %d with another column count:\n%s",
+		      lines, bad, out);
+	}
+	free(c.buf);
+	cow_maps_free(&m);
+}
+
 int main(int argc, char **argv)
 {
 	json_dir = argc > 1 ? argv[1] : NULL;
@@ -766,6 +875,7 @@ int main(int argc, char **argv)
 	run("procs_build", test_procs_build);
 	run("report_text", test_report_text);
 	run("report_json", test_report_json);
+	run("maps", test_maps);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
