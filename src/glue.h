@@ -129,6 +129,22 @@ static inline bool cowstat_on(void)
 }
 
 /*
+ * The outer hooks (do_wp_page, do_huge_pmd_wp_page, hugetlb_fault,
+ * copy_process, copy_page_range, copy_huge_pmd, begin_new_exec entries)
+ * open the contexts their markers fill, so they start only once every
+ * marker counts: static_branch_enable() patches cowstat_live's sites one
+ * after another, and another CPU may run in between (a do_wp_page seen
+ * live whose move was not: a wp_race).  cowstat_outer is set after it
+ * returned, cleared before it is disabled.
+ */
+extern bool cowstat_outer;
+
+static inline bool cowstat_outer_on(void)
+{
+	return cowstat_on() && READ_ONCE(cowstat_outer);
+}
+
+/*
  * Fault latency is timed only while a reader wants it (the latency file
  * was opened, or timing is switched on): two clock reads a fault saved.
  */

@@ -98,7 +98,7 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 
 int cowstat_do_wp_page_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 0;
 	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
 	cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
@@ -112,7 +112,7 @@ notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 {
 	struct pt_regs *regs = cowstat_fregs(fregs);
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return;
 	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
 	cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
@@ -137,7 +137,7 @@ int cowstat_do_wp_page_entry(struct kretprobe_instance *ri,
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 	struct vm_area_struct *vma = vmf->vma;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
 	memset(ctx, 0, sizeof(*ctx));

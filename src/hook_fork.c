@@ -32,7 +32,7 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 		(void *)regs_get_kernel_argument(regs, 3);
 	struct cowstat_fork_ctx *ctx = (void *)ri->data;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_COPY_PROCESS);
 	/* Threads, vfork and kernel threads do not copy an mm. */
@@ -119,7 +119,7 @@ int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
 	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
 	/* The child's record exists from its first VMA on. */
@@ -185,7 +185,7 @@ int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
 {
 	struct cowstat_thp_copy *c = (void *)ri->data;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_COPY_HUGE_PMD);
 	c->dst_mm = (void *)regs_get_kernel_argument(regs, 0);

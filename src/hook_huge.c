@@ -33,7 +33,7 @@ int cowstat_huge_wp_entry(struct kretprobe_instance *ri,
 	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_HUGE_WP);
 	memset(ctx, 0, sizeof(*ctx));
@@ -103,7 +103,7 @@ int cowstat_hugetlb_fault_entry(struct kretprobe_instance *ri,
 	unsigned int flags = regs_get_kernel_argument(regs, 3);
 	struct cowstat_fault_ctx *ctx = (void *)ri->data;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_HUGETLB_FAULT);
 	/* Only write and unshare faults can be write-protect faults. */

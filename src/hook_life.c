@@ -52,7 +52,7 @@ int cowstat_exec_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cowstat_exec_ctx *ctx = (void *)ri->data;
 
-	if (!cowstat_on())
+	if (!cowstat_outer_on())
 		return 1;
 	cowstat_hit(COWSTAT_P_EXEC);
 	ctx->groups = current->mm ?

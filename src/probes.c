@@ -26,6 +26,7 @@
 
 DEFINE_PER_CPU(struct cowstat_hit_counts, cowstat_hits);
 DEFINE_STATIC_KEY_FALSE(cowstat_live);
+bool cowstat_outer;
 DEFINE_STATIC_KEY_FALSE(cowstat_timing);
 bool cowstat_wp_return __read_mostly;
 
@@ -626,6 +627,8 @@ int cowstat_probes_register(const char *rename, const char *skip,
 void cowstat_probes_start(void)
 {
 	static_branch_enable(&cowstat_live);
+	/* Every site patched: the outer hooks may open contexts now. */
+	WRITE_ONCE(cowstat_outer, true);
 }
 
 /*
@@ -641,6 +644,7 @@ void cowstat_probes_unregister(void)
 	struct kprobe *kps[COWSTAT_NR_PROBES];
 	unsigned int i, nk = 0, nr = 0;
 
+	WRITE_ONCE(cowstat_outer, false);
 	static_branch_disable(&cowstat_live);
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		struct cowstat_probe *p = &cowstat_probes[i];

@@ -274,11 +274,15 @@ done <"$WORK/verify.res"
 summary=$(grep -E '^verify: ' "$WORK/verify.out")
 if [ "$vrc" = 0 ] && [[ "$summary" == *" 0 differences"*AGREE ]]; then
 	pass "verify/scenarios"
-elif [ $rt = 1 ] && [ "$vrc" = 3 ] && [[ "$summary" == *" 0 differences"* ]] &&
-     grep -q '^bpf missed ' "$WORK/verify.out"; then
+elif [ $rt = 1 ] && [ "$vrc" = 3 ] && grep -q '^bpf missed ' "$WORK/verify.out" &&
+     ! grep -E '^ *total .*DIFFERS' "$WORK/verify.out" | grep -vE ' -[0-9]+ +DIFFERS' |
+	grep -qvE ' total +fork_pages_shared_(anon|file|shmem) '; then
 	# PREEMPT_RT: preempted handlers make fentry skip invocations; the
-	# fault counters are unavailable there, the exact ones agree, and
-	# verify must (and does) call the BPF counts lower bounds.
+	# fault counters are unavailable there, and verify must (and does)
+	# call the BPF counts lower bounds: the totals BPF at most the
+	# module's (the parts of fork_pages_shared in sum, as in the storm
+	# below).  A missed fork leaves a process missing in bpf (6.12-rt
+	# CI: t01-tree's child, 39 differences, every total lower).
 	pass "verify/scenarios"
 	grep '^bpf missed ' "$WORK/verify.out" >&2
 else
