@@ -166,6 +166,17 @@ const char *cs_kver(void)
 	return kver;
 }
 
+void cs_need_thp(void)
+{
+	char en[128];
+
+	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/enabled", en,
+			 sizeof(en)))
+		cs_skip("this kernel has no transparent hugepages (PREEMPT_RT?)");
+	if (strstr(en, "[never]"))
+		cs_skip("transparent hugepages are disabled");
+}
+
 int cs_kernel_at_least(int major, int minor)
 {
 	int ma = 0, mi = 0;

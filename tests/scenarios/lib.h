@@ -65,6 +65,8 @@ void cs_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 /* "6.1", "6.12", ...; and whether the running kernel is at least major.minor */
 const char *cs_kver(void);
 int cs_kernel_at_least(int major, int minor);
+/* SKIP (named) when this kernel has no THP or they are disabled. */
+void cs_need_thp(void);
 
 /* ---- regions (H2) ---- */
 /*

@@ -34,18 +34,13 @@ int main(void)
 	struct cs_vma_stat sm;
 	const struct cs_vma_stat *sv;
 	struct cs_chan ch;
-	char en[128];
 	char *r;
 	pid_t pid;
 	int old_folio_copy;
 
 	cs_init("s12-thp", CS_TRACE_FORKS);
 	old_folio_copy = !cs_kernel_at_least(6, 15);
-	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/enabled", en,
-			 sizeof(en)))
-		cs_skip("this kernel has no transparent hugepages (PREEMPT_RT?)");
-	if (strstr(en, "[never]"))
-		cs_skip("transparent hugepages are disabled");
+	cs_need_thp();
 	r = cs_region(0, NPG, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 0);
 	if (madvise(r, RSIZE, MADV_HUGEPAGE))

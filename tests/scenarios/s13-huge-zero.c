@@ -31,15 +31,11 @@ int main(void)
 	int thp_on_write = cs_kernel_at_least(6, 13);
 	struct cs_group g;
 	struct cs_vma_stat sm;
-	char en[128], zp[16];
+	char zp[16];
 	char *r;
 
 	cs_init("s13-huge-zero", 0);
-	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/enabled", en,
-			 sizeof(en)))
-		cs_skip("this kernel has no transparent hugepages (PREEMPT_RT?)");
-	if (strstr(en, "[never]"))
-		cs_skip("transparent hugepages are disabled");
+	cs_need_thp();
 	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/use_zero_page",
 			 zp, sizeof(zp)) || zp[0] != '1')
 		cs_skip("the huge zero page is disabled (use_zero_page)");

@@ -37,7 +37,6 @@ int main(void)
 	uint64_t pfn[K + 1];
 	struct cs_vma_stat sm;
 	struct cs_chan ch;
-	char en[128];
 	char *r;
 	pid_t pid;
 	int i;
@@ -45,11 +44,7 @@ int main(void)
 	cs_init("s24-thp-pte-reuse", 0);
 	if (!cs_kernel_at_least(6, 15))
 		cs_skip("a PTE-mapped THP is reused only from 6.15 (commit 1da190f4d0a6); s12 asserts the copy before");
-	if (cs_read_file("/sys/kernel/mm/transparent_hugepage/enabled", en,
-			 sizeof(en)))
-		cs_skip("this kernel has no transparent hugepages (PREEMPT_RT?)");
-	if (strstr(en, "[never]"))
-		cs_skip("transparent hugepages are disabled");
+	cs_need_thp();
 	r = cs_region(0, NPG, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 0);
 	if (madvise(r, RSIZE, MADV_HUGEPAGE))
