@@ -112,10 +112,12 @@ notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 {
 	struct pt_regs *regs = cowstat_fregs(fregs);
 
-	if (!cowstat_outer_on())
-		return;
-	cowstat_hit(COWSTAT_P_DO_WP_PAGE);
-	cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
+	preempt_disable_notrace();
+	if (cowstat_outer_on()) {
+		cowstat_hit(COWSTAT_P_DO_WP_PAGE);
+		cowstat_wp_enter((void *)regs_get_kernel_argument(regs, 0));
+	}
+	preempt_enable_notrace();
 }
 #endif
 
@@ -311,12 +313,14 @@ notrace COWSTAT_FENTRY_DECL(cowstat_install)
 {
 	struct pt_regs *regs = cowstat_fregs(fregs);
 
-	if (!cowstat_on())
-		return;
-	cowstat_hit(COWSTAT_P_INSTALL);
-	cowstat_install((void *)regs_get_kernel_argument(regs, 0),
-			(void *)regs_get_kernel_argument(regs, 1),
-			regs_get_kernel_argument(regs, 2), parent_ip);
+	preempt_disable_notrace();
+	if (cowstat_on()) {
+		cowstat_hit(COWSTAT_P_INSTALL);
+		cowstat_install((void *)regs_get_kernel_argument(regs, 0),
+				(void *)regs_get_kernel_argument(regs, 1),
+				regs_get_kernel_argument(regs, 2), parent_ip);
+	}
+	preempt_enable_notrace();
 }
 #endif
 
@@ -382,11 +386,15 @@ static __always_inline void cowstat_move(struct vm_area_struct *vma,
 #if COWSTAT_HAVE_FENTRY
 notrace COWSTAT_FENTRY_DECL(cowstat_move)
 {
-	if (!cowstat_on())
-		return;
-	cowstat_hit(COWSTAT_P_MOVE);
-	cowstat_move((void *)regs_get_kernel_argument(cowstat_fregs(fregs), 1),
-		     parent_ip);
+	struct pt_regs *regs = cowstat_fregs(fregs);
+
+	preempt_disable_notrace();
+	if (cowstat_on()) {
+		cowstat_hit(COWSTAT_P_MOVE);
+		cowstat_move((void *)regs_get_kernel_argument(regs, 1),
+			     parent_ip);
+	}
+	preempt_enable_notrace();
 }
 #endif
 
@@ -448,12 +456,15 @@ notrace COWSTAT_FENTRY_DECL(cowstat_pte_reuse)
 {
 	struct pt_regs *regs = cowstat_fregs(fregs);
 
-	if (!cowstat_on())
-		return;
-	cowstat_hit(COWSTAT_P_PTE_REUSE);
-	cowstat_pte_reuse((void *)regs_get_kernel_argument(regs, 0),
-			  regs_get_kernel_argument(regs, 1),
-			  (int)regs_get_kernel_argument(regs, 4), parent_ip);
+	preempt_disable_notrace();
+	if (cowstat_on()) {
+		cowstat_hit(COWSTAT_P_PTE_REUSE);
+		cowstat_pte_reuse((void *)regs_get_kernel_argument(regs, 0),
+				  regs_get_kernel_argument(regs, 1),
+				  (int)regs_get_kernel_argument(regs, 4),
+				  parent_ip);
+	}
+	preempt_enable_notrace();
 }
 #endif
 

@@ -143,37 +143,51 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 /* Entry handlers that read only their arguments, on a raw ftrace_ops. */
 notrace COWSTAT_FENTRY_DECL(cowstat_exit_mmap)
 {
+	preempt_disable_notrace();
 	cowstat_exit_mmap_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_uffd)
 {
+	preempt_disable_notrace();
 	cowstat_uffd_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_pmd_mkwrite)
 {
+	preempt_disable_notrace();
 	cowstat_pmd_mkwrite_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_wp)
 {
+	preempt_disable_notrace();
 	cowstat_hugetlb_wp_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_install)
 {
+	preempt_disable_notrace();
 	cowstat_hugetlb_install_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_hugetlb_alloc)
 {
+	preempt_disable_notrace();
 	cowstat_hugetlb_alloc_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 
 notrace COWSTAT_FENTRY_DECL(cowstat_task_free)
 {
+	preempt_disable_notrace();
 	cowstat_task_free_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
 }
 #endif
 
@@ -480,10 +494,14 @@ static bool cowstat_resolves(const char *name)
 
 #if COWSTAT_HAVE_FENTRY
 /*
- * A raw ftrace_ops on @name's entry.  FTRACE_OPS_FL_RECURSION has ftrace
- * wrap the handler in its recursion guard, which also disables preemption
- * around it as a kprobe does (the handlers rely on that for RCU reads).
- * No SAVE_REGS: the argument registers are all the handlers read.
+ * A raw ftrace_ops on @name's entry, its trampoline calling the handler
+ * directly.  No FTRACE_OPS_FL_RECURSION: ftrace's recursion guard around
+ * each call (ftrace_ops_assist_func, an indirect call more) guards against
+ * a handler calling a function it hooks, and none does (they call no
+ * hooked function, and no hooked function runs in NMI context).  Each
+ * handler disables preemption itself, as a kprobe handler runs (they rely
+ * on that for their RCU reads).  No SAVE_REGS: the argument registers are
+ * all the handlers read.
  */
 static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
 {
@@ -495,7 +513,6 @@ static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
 		return -EINVAL;
 	memset(&p->fops, 0, sizeof(p->fops));
 	p->fops.func = p->fentry;
-	p->fops.flags = FTRACE_OPS_FL_RECURSION;
 	err = ftrace_set_filter(&p->fops, buf, strlen(buf), 1);
 	if (err)
 		return err;

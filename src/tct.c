@@ -9,8 +9,10 @@
  * migrate between the outer entry and the nested hit.
  *
  * A fixed array of slots, found by hashing the task pointer and probing a
- * short window.  A task claims one slot with cmpxchg the first time it
- * enters an outer context and frees it when it leaves the last one.  Only
+ * short window.  The array has COWSTAT_TCT_WINDOW - 1 slots more than
+ * hash values, so a window never wraps and is walked with a pointer.  A
+ * task claims one slot with cmpxchg the first time it enters an outer
+ * context and frees it when it leaves the last one.  Only
  * the owning task reads or writes its slot's contexts, so they need no
  * lock; other tasks only ever compare the task pointer.  No allocation,
  * no lock, bounded work.
@@ -31,7 +33,8 @@ static unsigned int cowstat_tct_bits;
 int cowstat_tct_init(unsigned int slots)
 {
 	cowstat_tct_bits = ilog2(roundup_pow_of_two(max(slots, 64U)));
-	cowstat_tct = vzalloc(array_size(1UL << cowstat_tct_bits,
+	cowstat_tct = vzalloc(array_size((1UL << cowstat_tct_bits) +
+					 COWSTAT_TCT_WINDOW - 1,
 					 sizeof(*cowstat_tct)));
 	return cowstat_tct ? 0 : -ENOMEM;
 }
@@ -42,22 +45,20 @@ void cowstat_tct_exit(void)
 	cowstat_tct = NULL;
 }
 
-static struct cowstat_tct_slot *cowstat_tct_at(unsigned long h, unsigned int i)
+/* The first slot of @key's window. */
+static struct cowstat_tct_slot *cowstat_tct_window(const void *key)
 {
-	return &cowstat_tct[(h + i) & ((1UL << cowstat_tct_bits) - 1)];
+	return &cowstat_tct[hash_ptr((void *)key, cowstat_tct_bits)];
 }
 
 static struct cowstat_tct_slot *cowstat_tct_own(const void *key)
 {
-	unsigned long h = hash_ptr((void *)key, cowstat_tct_bits);
-	unsigned int i;
+	struct cowstat_tct_slot *s = cowstat_tct_window(key);
+	struct cowstat_tct_slot *end = s + COWSTAT_TCT_WINDOW;
 
-	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
-		struct cowstat_tct_slot *s = cowstat_tct_at(h, i);
-
+	for (; s < end; s++)
 		if (READ_ONCE(s->key) == key)
 			return s;
-	}
 	return NULL;
 }
 
@@ -65,16 +66,14 @@ bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
 			   void *ctx)
 {
 	struct cowstat_tct_slot *s = cowstat_tct_own(key);
-	unsigned long h;
-	unsigned int i;
+	struct cowstat_tct_slot *end;
 
 	if (s) {
 		s->ctx[kind] = ctx;
 		return true;
 	}
-	h = hash_ptr((void *)key, cowstat_tct_bits);
-	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
-		s = cowstat_tct_at(h, i);
+	s = cowstat_tct_window(key);
+	for (end = s + COWSTAT_TCT_WINDOW; s < end; s++) {
 		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key)) {
 			s->ctx[kind] = ctx;
 			return true;
@@ -129,15 +128,13 @@ struct cowstat_tct_slot *cowstat_tct_mine(void)
 struct cowstat_wp_pending *cowstat_tct_wp_open(void)
 {
 	const void *key = current;
-	unsigned long h = hash_ptr((void *)key, cowstat_tct_bits);
+	struct cowstat_tct_slot *w = cowstat_tct_window(key);
+	struct cowstat_tct_slot *end = w + COWSTAT_TCT_WINDOW;
 	struct cowstat_tct_slot *s, *free = NULL;
-	unsigned int i;
 
-	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
-		const void *k;
+	for (s = w; s < end; s++) {
+		const void *k = READ_ONCE(s->key);
 
-		s = cowstat_tct_at(h, i);
-		k = READ_ONCE(s->key);
 		if (k == key)
 			return &s->wp;
 		if (!k && !free)
@@ -146,11 +143,9 @@ struct cowstat_wp_pending *cowstat_tct_wp_open(void)
 	if (free && !cmpxchg(&free->key, NULL, key))
 		return &free->wp;
 	/* Lost the free slot to another task: look at the window again. */
-	for (i = 0; i < COWSTAT_TCT_WINDOW; i++) {
-		s = cowstat_tct_at(h, i);
+	for (s = w; s < end; s++)
 		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key))
 			return &s->wp;
-	}
 	atomic64_inc(&cowstat_state.health[COWSTAT_H_tct_full]);
 	return NULL;
 }
