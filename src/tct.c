@@ -10,11 +10,19 @@
  *
  * A fixed array of slots, found by hashing the task pointer and probing a
  * short window.  The array has COWSTAT_TCT_WINDOW - 1 slots more than
- * hash values, so a window never wraps and is walked with a pointer.  A
- * task claims one slot with cmpxchg the first time it enters an outer
- * context and frees it when it leaves the last one.  Only
+ * hash values, so a window never wraps and is walked with a pointer.
+ *
+ * A slot's key is NULL (free), the task (active: it holds a context or a
+ * pending write fault) or the task with bit 0 set (parked: its task held
+ * it and holds nothing now).  A task has at most one slot.  It claims a
+ * free slot with cmpxchg the first time it needs one, and when it leaves
+ * its last context it parks the slot instead of freeing it, so that its
+ * next write fault finds it at once, without a walk of the whole window
+ * and a locked claim.  Any task may take a parked slot that is not its own
+ * (cmpxchg from the parked key) when its window has no free one, and
+ * cowstat_tct_forget() frees a task's slot when the task is freed.  Only
  * the owning task reads or writes its slot's contexts, so they need no
- * lock; other tasks only ever compare the task pointer.  No allocation,
+ * lock; other tasks only ever compare and swap the key.  No allocation,
  * no lock, bounded work.
  */
 
@@ -62,25 +70,77 @@ static struct cowstat_tct_slot *cowstat_tct_own(const void *key)
 	return NULL;
 }
 
-bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
-			   void *ctx)
+/* @key's parked form: task pointers are aligned, bit 0 is free. */
+static const void *cowstat_tct_parked(const void *key)
 {
-	struct cowstat_tct_slot *s = cowstat_tct_own(key);
-	struct cowstat_tct_slot *end;
+	return (const void *)((unsigned long)key | 1);
+}
 
-	if (s) {
-		s->ctx[kind] = ctx;
-		return true;
+static bool cowstat_tct_is_parked(const void *k)
+{
+	return (unsigned long)k & 1;
+}
+
+/*
+ * @key's slot, active: the one it has (parked: taken back), else a free
+ * one, else one another task parked.  NULL when every slot of the window
+ * is active (counted in tct_full).
+ */
+static struct cowstat_tct_slot *cowstat_tct_claim(const void *key)
+{
+	const void *parked = cowstat_tct_parked(key);
+	struct cowstat_tct_slot *w = cowstat_tct_window(key);
+	struct cowstat_tct_slot *end = w + COWSTAT_TCT_WINDOW;
+	struct cowstat_tct_slot *s, *free = NULL, *other = NULL;
+	unsigned int tries;
+
+	for (s = w; s < end; s++) {
+		const void *k = READ_ONCE(s->key);
+
+		if (k == key)
+			return s;
+		if (k == parked) {
+			/* Taken back, unless another task took it first. */
+			if (cmpxchg(&s->key, parked, key) == parked)
+				return s;
+			continue;
+		}
+		if (!k && !free)
+			free = s;
+		else if (cowstat_tct_is_parked(k) && !other)
+			other = s;
 	}
-	s = cowstat_tct_window(key);
-	for (end = s + COWSTAT_TCT_WINDOW; s < end; s++) {
-		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key)) {
-			s->ctx[kind] = ctx;
-			return true;
+	if (free && !cmpxchg(&free->key, NULL, key))
+		return free;
+	if (other) {
+		const void *k = READ_ONCE(other->key);
+
+		if (cowstat_tct_is_parked(k) && cmpxchg(&other->key, k, key) == k)
+			return other;
+	}
+	/* Lost those to other tasks: take whatever is free or parked now. */
+	for (tries = 0; tries < 2; tries++) {
+		for (s = w; s < end; s++) {
+			const void *k = READ_ONCE(s->key);
+
+			if ((!k || (k != parked && cowstat_tct_is_parked(k))) &&
+			    cmpxchg(&s->key, k, key) == k)
+				return s;
 		}
 	}
 	atomic64_inc(&cowstat_state.health[COWSTAT_H_tct_full]);
-	return false;
+	return NULL;
+}
+
+bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
+			   void *ctx)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_claim(key);
+
+	if (!s)
+		return false;
+	s->ctx[kind] = ctx;
+	return true;
 }
 
 void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind)
@@ -90,8 +150,8 @@ void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind)
 	return s ? s->ctx[kind] : NULL;
 }
 
-/* Frees @s (its owner's) when it holds nothing any more. */
-static void cowstat_tct_put(struct cowstat_tct_slot *s)
+/* Parks @s (its owner's, @key's) when it holds nothing any more. */
+static void cowstat_tct_put(struct cowstat_tct_slot *s, const void *key)
 {
 	unsigned int k;
 
@@ -100,8 +160,8 @@ static void cowstat_tct_put(struct cowstat_tct_slot *s)
 			return;
 	if (s->wp.mm)
 		return;
-	/* The slot is empty before another task may claim it. */
-	smp_store_release(&s->key, NULL);
+	/* The slot is empty before another task may take it. */
+	smp_store_release(&s->key, cowstat_tct_parked(key));
 }
 
 void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
@@ -111,7 +171,7 @@ void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
 	if (!s)
 		return;
 	s->ctx[kind] = NULL;
-	cowstat_tct_put(s);
+	cowstat_tct_put(s, key);
 }
 
 /* current's slot, or NULL when it has none. */
@@ -121,40 +181,21 @@ struct cowstat_tct_slot *cowstat_tct_mine(void)
 }
 
 /*
- * current's pending write fault, in its slot (claimed now if it has none):
- * one pass over the window finds the task's own slot or the first free one.
+ * current's pending write fault, in its slot (claimed now if it has none).
  * NULL when the window is full (counted in tct_full).
  */
 struct cowstat_wp_pending *cowstat_tct_wp_open(void)
 {
-	const void *key = current;
-	struct cowstat_tct_slot *w = cowstat_tct_window(key);
-	struct cowstat_tct_slot *end = w + COWSTAT_TCT_WINDOW;
-	struct cowstat_tct_slot *s, *free = NULL;
+	struct cowstat_tct_slot *s = cowstat_tct_claim(current);
 
-	for (s = w; s < end; s++) {
-		const void *k = READ_ONCE(s->key);
-
-		if (k == key)
-			return &s->wp;
-		if (!k && !free)
-			free = s;
-	}
-	if (free && !cmpxchg(&free->key, NULL, key))
-		return &free->wp;
-	/* Lost the free slot to another task: look at the window again. */
-	for (s = w; s < end; s++)
-		if (!READ_ONCE(s->key) && !cmpxchg(&s->key, NULL, key))
-			return &s->wp;
-	atomic64_inc(&cowstat_state.health[COWSTAT_H_tct_full]);
-	return NULL;
+	return s ? &s->wp : NULL;
 }
 
-/* The pending write fault in @s (current's) is told: free the slot if empty. */
+/* The pending write fault in @s (current's) is told: park the slot if empty. */
 void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
 {
 	s->wp.mm = NULL;
-	cowstat_tct_put(s);
+	cowstat_tct_put(s, current);
 }
 
 /*
@@ -164,14 +205,26 @@ void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
  */
 void cowstat_tct_forget(const void *key)
 {
-	struct cowstat_tct_slot *s = cowstat_tct_own(key);
+	const void *parked = cowstat_tct_parked(key);
+	struct cowstat_tct_slot *s = cowstat_tct_window(key);
+	struct cowstat_tct_slot *end = s + COWSTAT_TCT_WINDOW;
 	unsigned int k;
 
-	if (!s)
+	for (; s < end; s++) {
+		const void *v = READ_ONCE(s->key);
+
+		if (v == parked) {
+			/* Holds nothing; another task may be taking it. */
+			cmpxchg(&s->key, parked, NULL);
+			return;
+		}
+		if (v != key)
+			continue;
+		for (k = 0; k < COWSTAT_TCT_KINDS; k++)
+			s->ctx[k] = NULL;
+		s->wp.mm = NULL;
+		/* The slot is empty before another task may claim it. */
+		smp_store_release(&s->key, NULL);
 		return;
-	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
-		s->ctx[k] = NULL;
-	s->wp.mm = NULL;
-	/* The slot is empty before another task may claim it. */
-	smp_store_release(&s->key, NULL);
+	}
 }
