@@ -6,6 +6,10 @@
       One read of stats: records_created == records_live + records_exited +
       records_recycled.
 
+  invariants.py selftest
+      member_rows() on made-up rows (pid reuse, reparenting, vfork): PASS
+      lines; run on the host by make check (scripts/check tools).
+
   invariants.py window [--i3-known] SECONDS STORM [ARGS...]
       Run with every other workload of the guest stopped (SIGSTOP): start a
       group on a fresh child, reset the counters, let the child exec STORM
@@ -16,7 +20,7 @@
             in the window (the module was loaded with a ring large enough),
             so for every counter: stats total == sum over the procs rows
         I3  for every counter: the group == sum over its members' rows (the
-            child and its descendants, by ppid)
+            child and its descendants: see member_rows())
 
 With --i3-known, an I3 difference is printed as "invariants: KNOWN ..."
 and does not fail: make check's short run uses it while the difference
@@ -89,11 +93,71 @@ def cmd_records():
           % (c, l, e, r))
 
 
+def member_rows(rows, pid, t_fork):
+    """The rows of the group led by @pid, and the rows left out as strays.
+
+    A process is (tgid, start_ns): a long make stress wraps pid_max, so a
+    row whose tgid or ppid merely equals a member's pid may be another
+    process's.  The leader is the process @pid started by t_fork (boottime
+    ns, read just after the fork); a process is a member when its parent is:
+    the process with pid == its ppid that started last before it (a pid is
+    not reused while its holder lives).  The ppid is read from the row
+    made at its fork (an exec image's row was made later, by when the
+    parent may have exited and the child been reparented).
+    """
+    procs = {}
+    for r in rows:
+        procs.setdefault((int(r["tgid"]), int(r["start_ns"])), []).append(r)
+    starts = {}
+    for tgid, start in procs:
+        starts.setdefault(tgid, []).append(start)
+
+    def started_last(tgid, before):
+        s = [x for x in starts.get(tgid, ()) if x <= before]
+        return (tgid, max(s)) if s else None
+
+    def parent(key):
+        rs = sorted(procs[key], key=lambda r: int(r["gen"]))
+        forks = [r for r in rs if r["birth"] == "fork"]
+        return started_last(int((forks or rs)[0]["ppid"]), key[1])
+
+    leader = started_last(pid, t_fork)
+    member = {}
+
+    def is_member(key):
+        chain = []
+        while key is not None and key not in member:
+            if key == leader:
+                member[key] = True
+                break
+            chain.append(key)
+            nxt = parent(key)
+            # A parent starts before its child; a loop cannot be one.
+            key = nxt if nxt is not None and nxt[1] < key[1] else None
+        verdict = key is not None and member[key]
+        for k in chain:
+            member[k] = verdict
+        return verdict
+
+    mrows, strays = [], []
+    pids = set()
+    for key in procs:
+        if is_member(key):
+            mrows += procs[key]
+            pids.add(key[0])
+    for key, rs in procs.items():
+        if not member[key] and any(key[0] in pids or int(r["ppid"]) in pids
+                                   for r in rs):
+            strays += rs
+    return mrows, strays
+
+
 def cmd_window(seconds, storm):
     before = stats()
     records_check(before, "before the window")
     rfd, wfd = os.pipe()
     pid = os.fork()
+    t_fork = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
     if pid == 0:
         os.close(wfd)
         os.read(rfd, 1)
@@ -175,16 +239,12 @@ def cmd_window(seconds, storm):
         fail("I3: %d group rows led by %d" % (len(g), pid))
         return
     g = g[0]
-    members = {pid}
-    grew = True
-    while grew:
-        grew = False
-        for r in rows:
-            t = int(r["tgid"])
-            if t not in members and int(r["ppid"]) in members:
-                members.add(t)
-                grew = True
-    mrows = [r for r in rows if int(r["tgid"]) in members]
+    mrows, strays = member_rows(rows, pid, t_fork)
+    members = {int(r["tgid"]) for r in mrows}
+    if strays:
+        print("invariants: I3: %d rows share a member's pid (as tgid or "
+              "ppid) but belong to another process (pid reused): left out"
+              % len(strays))
     for k in checked:
         total = sum(int(r[k]) for r in mrows)
         if int(g[k]) != total:
@@ -197,8 +257,52 @@ def cmd_window(seconds, storm):
                                 events))
 
 
+def cmd_selftest():
+    """member_rows() on made-up rows, run on the host by make check."""
+    def row(tgid, ppid, start, birth="fork", gen=0, n=1):
+        return {"tgid": str(tgid), "ppid": str(ppid), "start_ns": str(start),
+                "birth": birth, "gen": str(gen), "wp_faults": str(n)}
+
+    def check(name, rows, want_members, want_strays):
+        mrows, strays = member_rows(rows, 100, 1000)
+        got = sorted((int(r["tgid"]), int(r["start_ns"])) for r in mrows)
+        got_strays = len(strays)
+        if got != sorted(want_members) or got_strays != want_strays:
+            failures.append(name)
+            print("FAIL invariants/selftest/%s: members %s strays %d, want %s "
+                  "strays %d" % (name, got, got_strays, sorted(want_members),
+                                 want_strays))
+        else:
+            print("PASS invariants/selftest/%s" % name)
+
+    base = [row(100, 50, 900, gen=1),             # the leader
+            row(100, 50, 900, "exec", gen=2),     # its exec image
+            row(101, 100, 1100, gen=3),           # its child
+            row(102, 101, 1200, gen=4)]           # a grandchild
+    want = [(100, 900), (100, 900), (101, 1100), (102, 1200)]
+    check("tree", base, want, 0)
+    # pid 101 reused by a process outside the group (its parent is 50),
+    # and that process's child: neither is a member.
+    check("pid-reused-as-tgid", base + [row(101, 50, 1500, gen=5),
+                                        row(103, 101, 1600, gen=6)], want, 2)
+    # The python parent (pid 50) before the fork, and a process whose
+    # pid 100 was the leader's before the leader was started.
+    check("pid-reused-before", base + [row(100, 7, 500, gen=0)], want, 1)
+    # A child reparented before its exec: the exec row names init, the
+    # fork row its real parent.
+    check("reparented-exec", base + [row(104, 102, 1300, gen=7),
+                                     row(104, 1, 1300, "exec", gen=8)],
+          want + [(104, 1300), (104, 1300)], 0)
+    # A vfork child has no fork row (it shared its parent's mm): its exec
+    # row names the parent, which was alive.
+    check("vfork-exec", base + [row(105, 101, 1400, "exec", gen=9)],
+          want + [(105, 1400)], 0)
+
+
 def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "records":
+    if len(sys.argv) == 2 and sys.argv[1] == "selftest":
+        cmd_selftest()
+    elif len(sys.argv) >= 2 and sys.argv[1] == "records":
         cmd_records()
     elif len(sys.argv) >= 4 and sys.argv[1] == "window":
         global i3_known
