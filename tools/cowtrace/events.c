@@ -250,8 +250,10 @@ int cow_events_begin(struct cow_events *ev, struct cow_source *src,
 		return fd;
 	}
 	ev->fd = fd;
-	if (!ev->json)
+	if (!ev->json) {
 		cow_events_header(f);
+		fflush(f);
+	}
 	return 0;
 }
 

@@ -278,6 +278,46 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 	else
 		fail events-burst-text "exit $rc: $(tail -n 2 "$WORK/burst.txt" | tr '\n' ' ') $err"
 	fi
+	# -p: attached to a process blocked opening a FIFO (so that the attach
+	# comes first; the header line says it has), the same exact copies.
+	rm -f "$WORK/go"
+	if mkfifo "$WORK/go"; then
+		"$WORK/events-prog" counts <"$WORK/go" >"$WORK/attach-prog.out" 2>&1 &
+		apid=$!
+		"$COWTRACE" --events -p "$apid" -o "$WORK/attach.txt" 2>"$WORK/attach.err" &
+		cpid=$!
+		for _ in $(seq 900); do
+			grep -q '^ *TIME ' "$WORK/attach.txt" 2>/dev/null && break
+			sleep 0.1
+		done
+		exec 3>"$WORK/go"
+		exec 3>&-
+		wait "$apid"
+		wait "$cpid"
+		arc=$?
+		line=$(cat "$WORK/attach-prog.out")
+		child=$(sed -n 's/^events-prog .*child=\([0-9]*\)$/\1/p' <<<"$line")
+		parent=$(sed -n 's/^events-prog .*parent=\([0-9]*\) .*/\1/p' <<<"$line")
+		region=$(sed -n 's/^events-prog region=\(0x[0-9a-f]*\) .*/\1/p' <<<"$line")
+		nc=0 np=0
+		if [ -n "$child" ] && [ -n "$parent" ] && [ -n "$region" ]; then
+			for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+				a=$(printf '%#x' $((region + i * 4096)))
+				grep -qE "^ *[0-9]+\.[0-9]{6} +$child +[0-9]+ +events-prog +copy +anon +$a +anon\$" \
+					"$WORK/attach.txt" && nc=$((nc + 1))
+				grep -qE "^ *[0-9]+\.[0-9]{6} +$parent +[0-9]+ +events-prog +copy +anon +$a +anon\$" \
+					"$WORK/attach.txt" && np=$((np + 1))
+			done
+		fi
+		if [ "$arc" = 0 ] && [ "$nc" = 7 ] && [ "$np" = 5 ] &&
+		   grep -q '^events lost: 0$' "$WORK/attach.txt"; then
+			pass events-attach
+		else
+			fail events-attach "exit $arc, $nc child and $np parent copies: $line $(cat "$WORK/attach.err")"
+		fi
+	else
+		fail events-attach "mkfifo failed"
+	fi
 else
 	fail events-all "cannot build tests/events-prog.c: $(cat "$WORK/cc.err")"
 fi
