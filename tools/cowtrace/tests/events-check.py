@@ -2,18 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Checks `cowtrace --events --json -- events-prog ...` (bpf-vm-tests.sh):
-#   events-check.py counts OUT.jsonl PROG_LINE   lossless: exact events
-#   events-check.py burst N OUT.jsonl PROG_LINE  a ring too small: lost > 0
+#   events-check.py counts OUT.jsonl PROG_LINE RT   lossless: exact events
+#   events-check.py burst N OUT.jsonl PROG_LINE RT  a ring too small: lost > 0
 # OUT.jsonl holds one event object per line, then the report object.
-# PROG_LINE is events-prog's stdout.  Exits 1 with the difference on stderr.
+# PROG_LINE is events-prog's stdout.  RT is 1 on PREEMPT_RT, where the fault
+# counters are unavailable (null: the handlers lose events there), so the
+# stream may miss some too: its events are checked, not their number.
+# Exits 1 with the difference on stderr.
 import json
 import sys
 
 mode = sys.argv[1]
 if mode == "burst":
-    n, path, line = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    n, path, line, rt = int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] == "1"
 else:
-    n, path, line = 0, sys.argv[2], sys.argv[3]
+    n, path, line, rt = 0, sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 objs = [json.loads(x) for x in open(path) if x.strip()]
 events = [o for o in objs if o.get("type") == "event"]
 reports = [o for o in objs if o.get("type") == "report"]
@@ -43,17 +46,23 @@ def copies(pid, pages):
 charged = sum(c.get("wp_faults", 0) + c.get("cow_at_fault", 0) + c.get("forks", 0) +
               c.get("thp_reuses", 0) + c.get("thp_splits", 0) + c.get("hugetlb_copies", 0) +
               c.get("hugetlb_reuses", 0) for c in procs.values())
-assert len(events) + lost == charged, ("shown + lost != charged", len(events), lost, charged)
+assert rt or len(events) + lost == charged, ("shown + lost != charged", len(events), lost, charged)
 
 if mode == "counts":
     assert lost == 0, ("events lost", lost)
     for pid, want, offs in ((child, 7, range(0, 7)), (parent, 5, range(8, 13))):
         got = copies(pid, 16)
-        assert len(got) == want, (pid, "copy events in the region", len(got), want)
-        assert sorted((e["address"] - region) // psz for e in got) == list(offs), got
+        offsets = sorted((e["address"] - region) // psz for e in got)
+        if rt:
+            assert 0 < len(got) <= want and set(offsets) <= set(offs), (pid, offsets)
+        else:
+            assert len(got) == want, (pid, "copy events in the region", len(got), want)
+            assert offsets == list(offs), got
         assert all(e["detail"] == "anon" and e["mapping"] == "anon" for e in got), got
     # the stream agrees with the counts, process by process
     for pid, c in procs.items():
+        if rt:
+            break
         shown = len([e for e in events if e["pid"] == pid and e["event"] == "copy"])
         want = c.get("cow_copies", 0) + c.get("cow_at_fault", 0) + c.get("hugetlb_copies", 0)
         assert shown == want, (pid, "copy events", shown, "counted", want)
@@ -68,6 +77,9 @@ else:
     # the counts stay exact whatever the ring lost: the child copied at
     # least the N pages it wrote (its own stack and libc data come on top)
     c = procs[child]
+    if rt:
+        print("events-check burst (RT, counts unavailable): %d shown, %d lost" % (len(events), lost))
+        sys.exit(0)
     assert c.get("cow_copies_anon", 0) >= n, ("child copies", c.get("cow_copies_anon"), n)
     assert c.get("cow_copies_anon", 0) <= n + 16, ("child copies", c.get("cow_copies_anon"), n)
     # and exactly N on the region's own mapping (--maps, counted in BPF maps)
