@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "events.h"
 #include "report.h"
 #include "source.h"
 
@@ -47,12 +48,15 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+/* --events: read while waiting (fd -1 when off) */
+static struct cow_events attach_events = { .fd = -1 };
+
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
 
 	/* A signal cuts the sleep short; the loop then sees `exiting`. */
-	nanosleep(&ts, NULL);
+	cow_events_wait(&attach_events, &ts, NULL);
 }
 
 static bool any_alive(const pid_t *pids, int nr)
@@ -277,6 +281,10 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 		}
 		f.lead[f.nr++] = pids[i];
 	}
+	if (cow_events_begin(&attach_events, &src, o, cow_out(o), start)) {
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
 	if (cgroup) {
 		err = scan_cgroup(&src, &f, NULL, true);
 		if (err) {
@@ -367,6 +375,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 		}
 	}
 
+	cow_events_drain(&attach_events);
 	if (!ret) {
 		memset(&cur, 0, sizeof(cur));
 		cur.mode = "attach";
@@ -387,6 +396,8 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 				cow_latency_delta(&lat_after, &lat_before);
 				cur.latency = &lat_after;
 			}
+			cur.has_events = o->events;
+			cur.events_lost = cow_events_lost(&attach_events);
 			if (o->maps) {
 				if (!cow_maps_collect(&src, &cur, o->maps_top, &maps))
 					cur.maps = &maps;
@@ -394,6 +405,8 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 					cow_report_note(&cur, "the per-mapping counts could not be read; no --maps section");
 			}
 			cow_report_print(cow_out(o), &cur, o);
+			if (o->events && !o->json)
+				cow_events_print_lost(cow_out(o), cur.events_lost);
 			cow_maps_free(&maps);
 			cow_report_free(&cur);
 		}

@@ -8,6 +8,8 @@
 
 const bool cow_bpf_built;
 bool cow_bpf_want_maps;
+bool cow_bpf_want_events;
+unsigned int cow_bpf_events_kib;
 
 int cow_bpf_source_open(struct cow_source *s)
 {
@@ -45,4 +47,24 @@ int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr
 	*nr = 0;
 	*lost = 0;
 	return -EOPNOTSUPP;
+}
+
+int cow_bpf_events_start(struct cow_source *s, cow_bpf_event_fn fn, void *ctx)
+{
+	(void)s;
+	(void)fn;
+	(void)ctx;
+	return -EOPNOTSUPP;
+}
+
+int cow_bpf_events_drain(struct cow_source *s)
+{
+	(void)s;
+	return -EOPNOTSUPP;
+}
+
+uint64_t cow_bpf_events_lost(const struct cow_source *s)
+{
+	(void)s;
+	return 0;
 }

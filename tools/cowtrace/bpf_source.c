@@ -38,6 +38,8 @@
 
 const bool cow_bpf_built = true;
 bool cow_bpf_want_maps;
+bool cow_bpf_want_events;
+unsigned int cow_bpf_events_kib = CT_EVENTS_DEFAULT_KIB;
 
 static const char *const hook_names[CT_NR_HOOKS] = {
 #define CT_HOOK_NAME(id, sym, ret) [CT_H_##id] = sym,
@@ -67,6 +69,9 @@ struct bpf_state {
 	bool ksyms_fault, ksyms_percpu;
 	bool rt;			/* PREEMPT_RT: fault counters not exact */
 	const char *unavail[COWSTAT_NR_COUNTERS];	/* NULL: exact */
+	struct ring_buffer *rb;		/* --events */
+	cow_bpf_event_fn event_fn;
+	void *event_ctx;
 };
 
 /* 1 when sym is a text symbol in kallsyms, for kprobes. */
@@ -621,6 +626,7 @@ static void bpf_close(struct cow_source *s)
 
 	if (!b)
 		return;
+	ring_buffer__free(b->rb);
 	for (int i = 0; i < CT_NR_HOOKS; i++)
 		for (int j = 0; j < 2; j++)
 			bpf_link__destroy(b->hook[i].links[j]);
@@ -692,6 +698,11 @@ int cow_bpf_source_open(struct cow_source *s)
 	/* No --maps: the per-mapping map is never used, keep it small. */
 	if (!cow_bpf_want_maps)
 		bpf_map__set_max_entries(b->skel->maps.maps, 1);
+	/* --events: the ring's bytes (a power of two pages, cowtrace.c checks) */
+	b->skel->rodata->events_on = cow_bpf_want_events;
+	bpf_map__set_max_entries(b->skel->maps.events,
+				 cow_bpf_want_events ? cow_bpf_events_kib * 1024U :
+				 (unsigned int)sysconf(_SC_PAGESIZE));
 	/* zero_pfn is zero_page_pfn in 7.x */
 	b->ksyms_fault = in_kallsyms("vmemmap_base", true) &&
 			 (in_kallsyms("zero_pfn", true) || in_kallsyms("zero_page_pfn", true));
@@ -793,6 +804,45 @@ int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr
 	*nr = n;
 	*lost = b->skel->bss->health[CT_HEALTH_MAPS_FULL];
 	return 0;
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct bpf_state *b = ctx;
+
+	if (size < sizeof(struct ct_event))
+		return 0;
+	return b->event_fn(b->event_ctx, data);
+}
+
+int cow_bpf_events_start(struct cow_source *s, cow_bpf_event_fn fn, void *ctx)
+{
+	struct bpf_state *b = s->ops == &bpf_ops ? s->priv : NULL;
+
+	if (!b || !b->skel->rodata->events_on)
+		return -EOPNOTSUPP;
+	b->event_fn = fn;
+	b->event_ctx = ctx;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_ring_event, b, NULL);
+	if (!b->rb)
+		return -errno;
+	return ring_buffer__epoll_fd(b->rb);
+}
+
+int cow_bpf_events_drain(struct cow_source *s)
+{
+	struct bpf_state *b = s->ops == &bpf_ops ? s->priv : NULL;
+
+	if (!b || !b->rb)
+		return -EOPNOTSUPP;
+	return ring_buffer__consume(b->rb);
+}
+
+uint64_t cow_bpf_events_lost(const struct cow_source *s)
+{
+	const struct bpf_state *b = s->ops == &bpf_ops ? s->priv : NULL;
+
+	return b ? b->skel->bss->events_lost : 0;
 }
 
 uint64_t cow_bpf_misses(const struct cow_source *s)

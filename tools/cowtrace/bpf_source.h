@@ -46,4 +46,18 @@ extern bool cow_bpf_want_maps;
 int cow_bpf_read_maps(struct cow_source *s, struct cow_map_raw **raw, size_t *nr,
 		      uint64_t *lost);
 
+/*
+ * --events: set before the source is opened (the ring's size in KiB, a
+ * power of two pages).  Then cow_bpf_events_start() returns a descriptor
+ * to poll for readable events, and cow_bpf_events_drain() hands each
+ * waiting one to fn (a struct ct_event).  Lost: the events the ring had
+ * no room for.  -EOPNOTSUPP unless the BPF source was opened with events.
+ */
+extern bool cow_bpf_want_events;
+extern unsigned int cow_bpf_events_kib;
+typedef int (*cow_bpf_event_fn)(void *ctx, const void *event);
+int cow_bpf_events_start(struct cow_source *s, cow_bpf_event_fn fn, void *ctx);
+int cow_bpf_events_drain(struct cow_source *s);
+uint64_t cow_bpf_events_lost(const struct cow_source *s);
+
 #endif /* COWTRACE_BPF_SOURCE_H */

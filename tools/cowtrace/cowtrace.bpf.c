@@ -30,6 +30,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 nr_cpus = 1;
 /* --maps: keep the per-mapping counts too (off: no lookup at all). */
 const volatile bool maps_on;
+/* --events: send each event to the ring buffer too (off: nothing sent). */
+const volatile bool events_on;
 
 /*
  * Untyped ksyms: addresses from kallsyms (CONFIG_KALLSYMS_ALL), read with
@@ -70,6 +72,8 @@ extern const void __per_cpu_offset __ksym __weak;
 __u64 hits[CT_NR_HOOKS];
 __u64 health[CT_NR_HEALTH];
 __u64 next_gen;
+/* --events: events the ring buffer had no room for */
+__u64 events_lost;
 
 /* 6.1 and 6.12 differ here (___flavor structs, picked by CO-RE). */
 struct mm_struct___percpu {
@@ -135,6 +139,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ct_map);
 } map_scratch SEC(".maps");
+
+/* --events: the stream; its size is set by the loader (--events-buffer). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CT_EVENTS_DEFAULT_KIB * 1024);
+} events SEC(".maps");
 
 enum ct_fault_kind { CT_FAULT_WP, CT_FAULT_THP, CT_FAULT_HUGETLB };
 
@@ -500,10 +510,14 @@ static __always_inline void map_key(struct ct_map_key *k, const struct ct_rec *r
 	long n;
 
 	k->gen = 0;
-	if (!maps_on || !r || !vma)
+	k->kind = CT_NR_MAP_KINDS;
+	if ((!maps_on && !events_on) || !vma)
+		return;
+	/* --events names the mapping kind of each event, --maps keys by it */
+	k->kind = vma_kind(vma);
+	if (!maps_on || !r)
 		return;
 	k->start = BPF_CORE_READ(vma, vm_start);
-	k->kind = vma_kind(vma);
 	k->pad = 0;
 	k->gen = r->gen;
 	if (bpf_map_lookup_elem(&maps, k))
@@ -546,6 +560,47 @@ static __always_inline void map_charge(const struct ct_map_key *k,
 	ct_add(&m->c, incs);
 }
 
+/*
+ * --events: one record for an event of record r (type and arg: enum
+ * ct_event_type and its argument; map kind in bits 8-15 of type_kind).
+ * A global function, verified once.  A full ring buffer costs the event,
+ * never its counts: they were charged before.
+ */
+__noinline int ct_emit(const struct ct_rec *r, const struct cowstat_incs *incs, __u64 addr,
+		       __u32 type_kind, __u32 arg)
+{
+	struct ct_event *e;
+	__u64 mask = 0;
+	unsigned int i;
+
+	if (!events_on || !r || !incs)
+		return 0;
+	for (i = 0; i < COWSTAT_MAX_INCS; i++) {
+		if (i >= incs->nr)
+			break;
+		if (incs->id[i] < 64 && incs->val[i])
+			mask |= 1ULL << incs->id[i];
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&events_lost, 1);
+		return 0;
+	}
+	e->ts = bpf_ktime_get_boot_ns();
+	e->addr = addr;
+	e->counters = mask;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->pid = r->tgid ? r->tgid : (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->arg = arg;
+	e->type = type_kind & 0xff;
+	e->map_kind = (type_kind >> 8) & 0xff;
+	e->pad[0] = 0;
+	e->pad[1] = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 /* A fault event on mm at address (cowstat_charge_fault()). */
 static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
 					 struct cowstat_incs *incs,
@@ -563,6 +618,8 @@ static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
 	}
 	charge(r, incs, true, address, address + 1, initiator);
 	map_charge(k, incs);
+	if (events_on)
+		ct_emit(r, incs, address, CT_EV_FAULT | ((k ? k->kind : CT_NR_MAP_KINDS) << 8), 0);
 }
 
 /* ---- the fault side --------------------------------------------------- */
@@ -1115,6 +1172,8 @@ static __always_inline void on_fork(struct task_struct *parent,
 		return;
 	cowstat_incs_add(&incs, COWSTAT_forks, 1);
 	charge(pr, &incs, false, 0, 0, 0);
+	if (events_on)
+		ct_emit(pr, &incs, 0, CT_EV_FORK | (CT_NR_MAP_KINDS << 8), ctgid);
 	if (cr)
 		charge_fork_ns(pr, cr->copy_ns);
 }

@@ -23,6 +23,7 @@
 #include "bpf_source.h"
 #include "cgroup.h"
 #include "maps.h"
+#include "events.h"
 
 #define MAX_PIDS 64
 
@@ -56,6 +57,7 @@ static const char doc[] =
 "    cowtrace -c system.slice -d 10    # a cgroup v2 subtree's processes, 10 s\n"
 "    cowtrace -x , -- make -j2         # values split by commas (perf stat -x)\n"
 "    cowtrace --maps -- ./server       # which mappings copied (BPF backend)\n"
+"    cowtrace --events --kind copy -- ./server  # each copy as it happens (BPF)\n"
 "    cowtrace top                      # live view of who copies the most\n"
 "    cowtrace status --selftest        # check the module on a known workload\n"
 "    cowtrace export --textfile DIR    # metrics for node_exporter's textfile\n"
@@ -85,6 +87,9 @@ static const struct argp_option opts[] = {
 	{ "backend", 0x100, "WHO", 0, "auto, module or bpf (auto: module if loaded)", 0 },
 	{ "maps", 0x101, NULL, 0, "Add COW counts per mapping (BPF backend)", 0 },
 	{ "maps-top", 'n', "N", 0, "With --maps: show the top N mappings (10)", 0 },
+	{ "events", 0x102, NULL, 0, "Print each COW event as it happens (BPF backend)", 0 },
+	{ "events-buffer", 0x103, "KiB", 0, "With --events: ring size, 2^n KiB (256)", 0 },
+	{ "kind", 0x104, "LIST", 0, "With --events: only these kinds (copy,reuse,...)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -102,6 +107,8 @@ struct main_args {
 	const char *output;
 	char **command;
 	bool has_maps_top;
+	bool has_events_buffer;
+	bool has_kind;
 };
 
 static FILE *out_file;
@@ -339,6 +346,24 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 	case 0x101:
 		a->out.maps = true;
 		break;
+	case 0x102:
+		a->out.events = true;
+		break;
+	case 0x103:
+		if (cow_events_kib_parse(arg, &cow_bpf_events_kib))
+			cow_usage_error("--events-buffer wants a power of two KiB from 4 (one page) to %u, not '%s'",
+					COW_EVENTS_MAX_KIB, arg);
+		a->has_events_buffer = true;
+		break;
+	case 0x104: {
+		char bad[64];
+
+		if (cow_event_kinds_parse(arg, &a->out.event_kinds, bad, sizeof(bad)))
+			cow_usage_error("--kind: unknown event kind '%s': give a comma-separated list of copy, reuse, shared-write, unshare-kept, split, uffd-wp, race, error, retry, fork, other",
+					bad);
+		a->has_kind = true;
+		break;
+	}
 	case 'n':
 		a->out.maps_top = (size_t)cow_parse_long(arg, "-n", 1, 1000000);
 		a->has_maps_top = true;
@@ -439,6 +464,24 @@ int main(int argc, char **argv)
 		cow_usage_error("-T stamps interval reports: give -i SEC too");
 	if (a.has_maps_top && !a.out.maps)
 		cow_usage_error("-n N is the number of mappings --maps shows: give --maps too");
+	if ((a.has_events_buffer || a.has_kind) && !a.out.events)
+		cow_usage_error("%s goes with --events: give --events too",
+				a.has_kind ? "--kind" : "--events-buffer");
+	if (a.out.events && a.out.sep)
+		cow_usage_error("--events has no -x SEP form: use the text lines or --json");
+	if (a.out.events) {
+		/* The module has no event stream (bpf-backend.rst). */
+		if (cow_backend == COW_BACKEND_MODULE)
+			cow_usage_error("--events needs the BPF backend (--backend=bpf); the module has no event stream");
+		if (!cow_bpf_built) {
+			cow_err("--events needs the BPF backend (--backend=bpf), and this cowtrace was built without it (clang, libbpf-dev and bpftool were missing): rebuild after scripts/deps");
+			return EXIT_RUNTIME;
+		}
+		cow_backend = COW_BACKEND_BPF;
+		cow_bpf_want_events = true;
+		if (!a.has_events_buffer)
+			cow_bpf_events_kib = CT_EVENTS_DEFAULT_KIB;
+	}
 	if (a.out.maps) {
 		/* The module keeps no per-mapping table (bpf-backend.rst). */
 		if (cow_backend == COW_BACKEND_MODULE)

@@ -68,6 +68,8 @@ struct cow_output {
 	const char *path;	/* -o FILE; NULL for stdout (stderr in run mode) */
 	bool maps;		/* --maps: the per-mapping section (BPF backend) */
 	size_t maps_top;	/* -n N: mappings shown one by one */
+	bool events;		/* --events: the event stream (BPF backend) */
+	unsigned int event_kinds;	/* --kind: mask of enum cow_event_kind; 0: all */
 };
 
 /*

@@ -95,6 +95,31 @@ struct ct_map {
 };
 
 /*
+ * --events: one record of the ring buffer per event of a tracked record,
+ * sent where its counts are decided (cowtrace.bpf.c, ct_emit()).  The
+ * userspace side names it from the counters it incremented (events.c).
+ */
+#define CT_EVENTS_DEFAULT_KIB	256
+
+enum ct_event_type {
+	CT_EV_FAULT,		/* a write fault, an unshare, a COW at fault */
+	CT_EV_FORK,		/* a fork of a tracked process (arg: child) */
+};
+
+struct ct_event {
+	__u64 ts;		/* CLOCK_BOOTTIME, ns */
+	__u64 addr;		/* the faulting address (0 for a fork) */
+	__u64 counters;		/* bit i: counter i was incremented */
+	__u32 pid;		/* the process charged (the record's tgid) */
+	__u32 tid;		/* the task that ran it */
+	__u32 arg;		/* CT_EV_FORK: the child's tgid */
+	__u8 type;		/* enum ct_event_type */
+	__u8 map_kind;		/* enum ct_map_kind; CT_NR_MAP_KINDS: unknown */
+	__u8 pad[2];
+	char comm[16];		/* current's */
+};
+
+/*
  * The hooks, each attached by fentry/fexit when the kernel lets it, else by
  * kprobe/kretprobe (or not at all).  The two tracepoints are tp_btf.
  */

@@ -827,6 +827,8 @@ void cow_report_print_json(FILE *f, const struct cow_report *r, bool compact)
 
 	if (r->maps)
 		cow_maps_json(&j, r->maps);
+	if (r->has_events)
+		json_u64(&j, "events_lost", r->events_lost);
 	if (r->probes) {
 		json_object_begin(&j, "capabilities");
 		for (int i = 0; i < COWSTAT_NR_COUNTERS; i++)
@@ -915,7 +917,7 @@ void cow_report_print(FILE *f, const struct cow_report *r, const struct cow_outp
 	if (o->sep)
 		report_sv(f, r, o->sep);
 	else if (o->json)
-		cow_report_print_json(f, r, o->interval > 0);
+		cow_report_print_json(f, r, o->interval > 0 || o->events);
 	else
 		cow_report_print_text(f, r, o->all);
 }

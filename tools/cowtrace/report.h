@@ -55,6 +55,8 @@ struct cow_report {
 	const struct cow_latency *latency;	/* NULL unless --hist */
 	const struct cow_probes *probes;	/* NULL if unreadable */
 	const struct cow_maps *maps;		/* NULL unless --maps */
+	bool has_events;			/* --events: events_lost below */
+	uint64_t events_lost;			/* --events: the ring buffer was full */
 	const char *modver;
 	char kernel[128];
 	uint64_t waited_ns;		/* run: waited for the tree after COMMAND exited */

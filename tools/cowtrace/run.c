@@ -27,10 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "report.h"
 #include "source.h"
 
 static volatile pid_t child_pid;
+/* --events: read while waiting (fd -1 when off) */
+static struct cow_events run_events = { .fd = -1 };
 
 /* SIGTERM and SIGHUP to cowtrace are meant for COMMAND; pass them on. */
 static void forward_signal(int sig)
@@ -133,21 +136,21 @@ static void on_child(int sig)
 	(void)sig;
 }
 
-/* Sleeps until the boottime until (0: no limit) or a signal. */
+/* Sleeps until the boottime until (0: no limit), a signal or --events. */
 static void sleep_until(uint64_t until, const sigset_t *unblocked)
 {
 	uint64_t now = cow_boottime_ns();
 	struct timespec ts;
 
 	if (!until) {
-		ppoll(NULL, 0, NULL, unblocked);
+		cow_events_wait(&run_events, NULL, unblocked);
 		return;
 	}
 	if (until <= now)
 		return;
 	ts.tv_sec = (until - now) / 1000000000ULL;
 	ts.tv_nsec = (until - now) % 1000000000ULL;
-	ppoll(NULL, 0, &ts, unblocked);
+	cow_events_wait(&run_events, &ts, unblocked);
 }
 
 /*
@@ -341,6 +344,13 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		return EXIT_RUNTIME;
 	}
 	group_gen = cow_source_group_gen(&src, pid);
+	if (cow_events_begin(&run_events, &src, o, cow_out(o), r.start_ns)) {
+		close(go[1]);	/* the child reads EOF and exits */
+		close(fail[0]);
+		wait_child(pid, &status);
+		cow_source_close(&src);
+		return EXIT_RUNTIME;
+	}
 	/* The child is still blocked: this is its state at the group's start. */
 	if (cow_source_snapshot(&src, &baseline))
 		memset(&baseline, 0, sizeof(baseline));
@@ -387,6 +397,12 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	cow_kernel_release(r.kernel, sizeof(r.kernel));
 
 	ret = watch(&src, &r, &baseline, o, &status);
+	/* The events still in the ring; then what it had no room for. */
+	cow_events_drain(&run_events);
+	if (o->events) {
+		r.has_events = true;
+		r.events_lost = cow_events_lost(&run_events);
+	}
 	if (ret != WATCH_NO_STATUS) {
 		if (WIFSIGNALED(status))
 			r.exit_code = 128 + WTERMSIG(status);
@@ -427,6 +443,8 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 			cow_report_note(&r, "the per-mapping counts could not be read; no --maps section");
 	}
 	cow_report_print(cow_out(o), &r, o);
+	if (o->events && !o->json)
+		cow_events_print_lost(cow_out(o), r.events_lost);
 	cow_maps_free(&maps);
 	cow_report_free(&r);
 	cow_table_free(&baseline);

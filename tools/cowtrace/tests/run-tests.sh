@@ -706,6 +706,26 @@ check_error err_maps_module_env 2 "--maps needs the BPF backend (--backend=bpf)"
 check_error err_maps_top_alone 2 "-n N is the number of mappings --maps shows" \
 	"$COWTRACE" -n 3 -- true
 check_error err_maps_top_zero 2 "-n wants a whole number from 1" "$COWTRACE" --maps -n 0 -- true
+# --events: the module has no event stream; the ring's size and the kinds
+# are checked before anything runs (Documentation/cowtrace.rst).
+check_error err_events_module 2 "--events needs the BPF backend (--backend=bpf)" \
+	"$COWTRACE" --backend=module --events -- true
+check_error err_events_module_env 2 "--events needs the BPF backend (--backend=bpf)" \
+	env COWTRACE_BACKEND=module "$COWTRACE" --events -p 1
+check_error err_events_buffer_not_pow2 2 "--events-buffer wants a power of two KiB from 4 (one page) to 1048576, not '12'" \
+	"$COWTRACE" --events --events-buffer 12 -- true
+check_error err_events_buffer_small 2 "--events-buffer wants a power of two KiB from 4" \
+	"$COWTRACE" --events --events-buffer 2 -- true
+check_error err_events_buffer_big 2 "--events-buffer wants a power of two KiB from 4" \
+	"$COWTRACE" --events --events-buffer 2097152 -- true
+check_error err_events_buffer_word 2 "not '256k'" "$COWTRACE" --events --events-buffer 256k -- true
+check_error err_events_kind_unknown 2 "--kind: unknown event kind 'cpy'" \
+	"$COWTRACE" --events --kind copy,cpy -- true
+check_error err_events_kind_empty 2 "--kind: unknown event kind ''" "$COWTRACE" --events --kind= -- true
+check_error err_events_kind_alone 2 "--kind goes with --events" "$COWTRACE" --kind copy -- true
+check_error err_events_buffer_alone 2 "--events-buffer goes with --events" \
+	"$COWTRACE" --events-buffer 8 -- true
+check_error err_events_sep 2 "--events has no -x SEP form" "$COWTRACE" --events -x , -- true
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

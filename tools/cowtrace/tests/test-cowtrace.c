@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../cowtrace.h"
+#include "../events.h"
 #include "../hist.h"
 #include "../json.h"
 #include "../maps.h"
@@ -851,6 +852,81 @@ static void test_maps(void)
 	cow_maps_free(&m);
 }
 
+
+/* --events: kinds named from the counters, the options, the two forms. */
+static struct ct_event mk_event(int n, const enum cowstat_counter *c)
+{
+	struct ct_event e = { .ts = 7001234567ULL, .addr = 0x7f0000001000ULL, .pid = 42,
+			      .tid = 43, .map_kind = CT_MAP_HEAP, .comm = "wr\"iter" };
+
+	for (int i = 0; i < n; i++)
+		e.counters |= 1ULL << c[i];
+	return e;
+}
+
+static void test_events(void)
+{
+	static const enum cowstat_counter copy_zero[] = {
+		COWSTAT_wp_faults, COWSTAT_cow_copies, COWSTAT_cow_copies_zero,
+	};
+	static const enum cowstat_counter reuse_moved[] = {
+		COWSTAT_wp_faults, COWSTAT_cow_reuses, COWSTAT_cow_reuses_moved,
+	};
+	static const enum cowstat_counter at_fault[] = { COWSTAT_cow_at_fault };
+	static const enum cowstat_counter shared[] = { COWSTAT_wp_faults, COWSTAT_shared_writes };
+	static const enum cowstat_counter race[] = { COWSTAT_wp_faults, COWSTAT_wp_races };
+	struct ct_event e;
+	struct capture c;
+	unsigned int mask = 0, kib = 0;
+	char detail[32], bad[64];
+	const char *out;
+
+	e = mk_event(3, copy_zero);
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_COPY &&
+	      !strcmp(detail, "zero"), "copy zero: %s", detail);
+	e = mk_event(3, reuse_moved);
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_REUSE &&
+	      !strcmp(detail, "moved"), "reuse moved: %s", detail);
+	e = mk_event(1, at_fault);
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_COPY &&
+	      !strcmp(detail, "at-fault"), "at fault: %s", detail);
+	e = mk_event(2, shared);
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_SHARED_WRITE &&
+	      !strcmp(detail, "-"), "shared write: %s", detail);
+	e = mk_event(2, race);
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_RACE, "race");
+	e = mk_event(0, NULL);
+	e.type = CT_EV_FORK;
+	e.arg = 77;
+	CHECK(cow_event_classify(&e, detail, sizeof(detail)) == COW_EV_FORK &&
+	      !strcmp(detail, "child=77"), "fork: %s", detail);
+
+	CHECK(!cow_event_kinds_parse("copy,reuse,fork", &mask, bad, sizeof(bad)) &&
+	      mask == (1U << COW_EV_COPY | 1U << COW_EV_REUSE | 1U << COW_EV_FORK), "kinds %#x", mask);
+	CHECK(cow_event_kinds_parse("copy,cpy", &mask, bad, sizeof(bad)) && !strcmp(bad, "cpy"),
+	      "unknown kind named: %s", bad);
+	CHECK(cow_event_kinds_parse("copy,", &mask, bad, sizeof(bad)) && !strcmp(bad, ""),
+	      "empty kind");
+	CHECK(!cow_events_kib_parse("4", &kib) && kib == 4, "4 KiB");
+	CHECK(!cow_events_kib_parse("1048576", &kib) && kib == 1048576, "1 GiB");
+	CHECK(cow_events_kib_parse("2", &kib) && cow_events_kib_parse("12", &kib) &&
+	      cow_events_kib_parse("2097152", &kib) && cow_events_kib_parse("-4", &kib) &&
+	      cow_events_kib_parse("4k", &kib) && cow_events_kib_parse("", &kib), "bad sizes");
+
+	e = mk_event(3, copy_zero);
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, false);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap\n"),
+	      "text line:\n%s", out);
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, true);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "{\"type\":\"event\",\"time_ns\":2001234567,\"pid\":42,\"tid\":43,\"comm\":\"wr\\\"iter\",\"event\":\"copy\",\"detail\":\"zero\",\"address\":139637976731648,\"mapping\":\"heap\",\"counters\":[\"wp_faults\",\"cow_copies\",\"cow_copies_zero\"]}\n"),
+	      "json line:\n%s", out);
+	cow_events_print_lost(cap_open(&c), 12);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "events lost: 12 (ring buffer full; raise --events-buffer)\n"), "lost: %s", out);
+}
+
 int main(int argc, char **argv)
 {
 	json_dir = argc > 1 ? argv[1] : NULL;
@@ -876,6 +952,7 @@ int main(int argc, char **argv)
 	run("report_text", test_report_text);
 	run("report_json", test_report_json);
 	run("maps", test_maps);
+	run("events", test_events);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
