@@ -230,8 +230,16 @@ fi
 # the parent 5 others while the child lives: exactly those copy events, no
 # loss, and the stream agrees with the counts (tests/events-check.py).  On
 # PREEMPT_RT the handlers may lose events (the fault counters are
-# unavailable): the copies shown must be some of those, at their addresses.
-if [ $rt = 0 ]; then ev_min=7 ev_pmin=5; else ev_min=1 ev_pmin=1; fi
+# unavailable; 6.12-rt once showed none of one process's copies in CI):
+# when the run says its BPF programs missed invocations, the copies shown
+# must be some of those, at their addresses; all of them otherwise.
+ev_need() {	# FILE EXACT: how many copies a run written to FILE must show
+	if [ $rt = 1 ] && grep -q 'BPF programs missed' "$1"; then
+		echo 0
+	else
+		echo "$2"
+	fi
+}
 if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 	run_cmd "$COWTRACE" --events --json -o "$WORK/events.jsonl" -- "$WORK/events-prog" counts
 	if [ "$rc" = 0 ] && python3 tests/events-check.py counts "$WORK/events.jsonl" "$out" $rt \
@@ -254,7 +262,7 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 				"$WORK/events.txt" && ncopy=$((ncopy + 1))
 		done
 	fi
-	if [ "$rc" = 0 ] && [ "$ncopy" -ge $ev_min ] && [ "$ncopy" -le 7 ] && grep -q '^events lost: 0$' "$WORK/events.txt" &&
+	if [ "$rc" = 0 ] && [ "$ncopy" -ge "$(ev_need "$WORK/events.txt" 7)" ] && [ "$ncopy" -le 7 ] && grep -q '^events lost: 0$' "$WORK/events.txt" &&
 	   ! awk 'NR > 1 && / (reuse|shared-write) /' "$WORK/events.txt" | grep -q . &&
 	   grep -qE '^ *TIME +PID +TID +COMM +EVENT ' "$WORK/events.txt"; then
 		pass events-text-kind
@@ -312,8 +320,11 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 					"$WORK/attach.txt" && np=$((np + 1))
 			done
 		fi
-		if [ "$arc" = 0 ] && [ "$nc" -ge $ev_min ] && [ "$nc" -le 7 ] &&
-		   [ "$np" -ge $ev_pmin ] && [ "$np" -le 5 ] &&
+		# An attached run's report has no note of the programs' misses:
+		# on PREEMPT_RT the copies shown are checked, not their number.
+		if [ $rt = 1 ]; then anc=0 anp=0; else anc=7 anp=5; fi
+		if [ "$arc" = 0 ] && [ "$nc" -ge $anc ] && [ "$nc" -le 7 ] &&
+		   [ "$np" -ge $anp ] && [ "$np" -le 5 ] &&
 		   grep -q '^events lost: 0$' "$WORK/attach.txt"; then
 			pass events-attach
 		else

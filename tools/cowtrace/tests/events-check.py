@@ -7,7 +7,8 @@
 # OUT.jsonl holds one event object per line, then the report object.
 # PROG_LINE is events-prog's stdout.  RT is 1 on PREEMPT_RT, where the fault
 # counters are unavailable (null: the handlers lose events there), so the
-# stream may miss some too: its events are checked, not their number.
+# stream may miss some or all of a process's (6.12-rt once showed none of
+# one process's 5-7 copies): the events shown are checked, not their number.
 # Exits 1 with the difference on stderr.
 import json
 import sys
@@ -31,6 +32,8 @@ for p in rep["processes"]:
     for k, v in p["counters"].items():
         c[k] = c.get(k, 0) + (v or 0)
 lost = rep["events_lost"]
+# The report's note when the BPF programs missed invocations (run.c).
+missed = any("BPF programs missed" in n for n in rep.get("notes", []))
 
 
 def in_region(e, pages):
@@ -54,7 +57,10 @@ if mode == "counts":
         got = copies(pid, 16)
         offsets = sorted((e["address"] - region) // psz for e in got)
         if rt:
-            assert 0 < len(got) <= want and set(offsets) <= set(offs), (pid, offsets)
+            # 6.12-rt once showed none of one process's copies (CI); all
+            # of them unless the run says its programs missed some.
+            assert len(got) == want or missed, (pid, "copies", len(got), want)
+            assert len(got) <= want and set(offsets) <= set(offs), (pid, offsets)
         else:
             assert len(got) == want, (pid, "copy events in the region", len(got), want)
             assert offsets == list(offs), got
