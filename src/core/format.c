@@ -206,14 +206,28 @@ static void cowstat_show_row(struct seq_file *m, const struct cowstat *cs,
 	char comm[COWSTAT_COMM_LEN];
 	unsigned int i;
 
-	seq_printf(m, "%s %llu %d %d %d %llu %s %d %llu %llu", r->state,
-		   r->gen, r->id.tgid, r->id.pid, r->id.ppid, r->id.start_ns,
-		   r->birth, r->initiator_remote, r->exit_ns, r->fork_ns);
+	/*
+	 * seq_put_decimal_*(), not seq_printf(): no format string to parse 45
+	 * times a row (reading procs with 10 000 rows: 607 M guest
+	 * instructions with seq_printf, 285 M without; 67 M once the buffer
+	 * is sized at open, debugfs.c).
+	 */
+	seq_puts(m, r->state);
+	seq_put_decimal_ull(m, " ", r->gen);
+	seq_put_decimal_ll(m, " ", r->id.tgid);
+	seq_put_decimal_ll(m, " ", r->id.pid);
+	seq_put_decimal_ll(m, " ", r->id.ppid);
+	seq_put_decimal_ull(m, " ", r->id.start_ns);
+	seq_putc(m, ' ');
+	seq_puts(m, r->birth);
+	seq_put_decimal_ll(m, " ", r->initiator_remote);
+	seq_put_decimal_ull(m, " ", r->exit_ns);
+	seq_put_decimal_ull(m, " ", r->fork_ns);
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
 		if (test_bit(i, cs->unavailable))
 			seq_puts(m, " -");
 		else
-			seq_printf(m, " %llu", r->v[i]);
+			seq_put_decimal_ull(m, " ", r->v[i]);
 	}
 
 	/* comm is user-controlled: keep the row on one line. */
@@ -221,7 +235,9 @@ static void cowstat_show_row(struct seq_file *m, const struct cowstat *cs,
 	for (i = 0; comm[i]; i++)
 		if (!isprint(comm[i]))
 			comm[i] = '?';
-	seq_printf(m, " %s\n", comm[0] ? comm : "-");
+	seq_putc(m, ' ');
+	seq_puts(m, comm[0] ? comm : "-");
+	seq_putc(m, '\n');
 }
 
 static void cowstat_copy_counters(u64 *v, const struct cowstat_counters *c)
@@ -238,7 +254,8 @@ void cowstat_show_procs(struct seq_file *m, struct cowstat *cs)
 	unsigned int i;
 
 	cowstat_show_header(m);
-	for (i = 0; i < cs->pool_size; i++) {
+	/* Once the buffer is full seq_file makes the text again, larger. */
+	for (i = 0; i < cs->pool_size && !seq_has_overflowed(m); i++) {
 		struct cowstat_rec *rec = &cs->pool[i];
 		unsigned long flags;
 		bool show = false;
