@@ -194,11 +194,19 @@ else
 fi
 check_error err-bad-backend 2 "give auto, module or bpf" "$COWTRACE" --backend=ebpf -- true
 
-# --maps (issue 12): maps-prog's child writes 3, 5, 7, 11 and 13 pages to
-# its heap, main stack, a private file on /tmp, a shared anonymous mapping
-# and an anonymous mmap; each mapping gets exactly its kind and counts
-# (tests/maps-check.py); -n 1 keeps the top one and sums the rest.
-if gcc -O2 -o "$WORK/maps-prog" tests/maps-prog.c 2>"$WORK/cc.err"; then
+# --maps (issue 12): maps-prog's child writes 3, 5, 7, 11, 13 and 4 pages
+# to its heap, main stack, a private file on /tmp, a shared anonymous
+# mapping, an anonymous mmap and a thread's stack, and one 2 MB hugetlb
+# page; each mapping gets exactly its kind and counts (tests/maps-check.py);
+# -n 1 keeps the top one (the hugetlb copy) and sums the rest.  Two free
+# huge pages are reserved for it (the parent's and the child's copy).
+hp=$(cat /proc/sys/vm/nr_hugepages)
+echo $((hp + 2)) >/proc/sys/vm/nr_hugepages
+if ! grep -qE '^Hugepagesize: +2048 kB' /proc/meminfo ||
+   [ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -lt 2 ]; then
+	fail maps-hugetlb-pages "cannot reserve two free 2 MB huge pages: $(grep -E '^Huge' /proc/meminfo | tr '\n' ' ')"
+fi
+if gcc -O2 -pthread -o "$WORK/maps-prog" tests/maps-prog.c 2>"$WORK/cc.err"; then
 	for n in all top; do
 		[ $n = all ] && top=1000 || top=1
 		run_cmd "$COWTRACE" --maps -n "$top" --json -o "$WORK/maps-$n.json" -- \
@@ -225,6 +233,7 @@ if gcc -O2 -o "$WORK/maps-prog" tests/maps-prog.c 2>"$WORK/cc.err"; then
 else
 	fail maps-all "cannot build tests/maps-prog.c: $(cat "$WORK/cc.err")"
 fi
+echo "$hp" >/proc/sys/vm/nr_hugepages
 
 # --events (issue 12): events-prog's child writes 7 pages of a region and
 # the parent 5 others while the child lives: exactly those copy events, no

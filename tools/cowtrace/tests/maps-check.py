@@ -15,6 +15,7 @@ d = json.load(open(path))
 words = dict(w.split("=", 1) for w in line.split()[1:])
 child = int(words["child"])
 maps = d["maps"]
+assert int(words["heap_resident"]) >= 3, words
 
 # A mapping of the child, by an address inside it.
 def mapping(name):
@@ -25,8 +26,9 @@ def mapping(name):
 
 # kind, name, and exact counters of each mapping maps-prog.c writes
 want = {
+    # pthread_create mallocs: fork shares the heap's resident pages
     "heap": ("heap", None, {"cow_copies": 3, "cow_copies_anon": 3, "cow_reuses": 0,
-                            "fork_pages_shared_anon": 3}),
+                            "fork_pages_shared_anon": int(words["heap_resident"])}),
     "stack": ("stack", None, {"cow_copies": 5, "cow_copies_anon": 5, "cow_reuses": 0}),
     "file": ("file", "maps-prog.", {"cow_copies": 7, "cow_copies_file": 7, "cow_at_fault": 0,
                                     "cow_reuses": 0, "fork_pages_shared": 8,
@@ -35,7 +37,12 @@ want = {
                                       "fork_vmas_skipped": 1, "fork_pages_shared": 0}),
     "anon": ("anon", None, {"cow_copies": 13, "cow_copies_anon": 13, "cow_reuses": 0,
                             "fork_pages_shared_anon": 13}),
+    # a thread's stack is an anonymous mapping to the kernel
+    "thread": ("anon", None, {"cow_copies": 4, "cow_copies_anon": 4, "cow_reuses": 0}),
+    "huge": ("hugetlb", "anon_hugepage", {"hugetlb_copies": 1, "hugetlb_reuses": 0, "cow_copies": 0,
+                               "fork_hugetlb_shared": 1}),
 }
+HUGE = 2 << 20
 fault = set(c for c in d["capabilities"] if not c.startswith("fork"))
 
 if mode == "all":
@@ -55,8 +62,9 @@ if mode == "all":
             else:
                 assert got == v, (name, c, got, v)
         if not rt:
-            assert m["copies"] == counters["cow_copies"], (name, m["copies"])
-            assert m["bytes_copied"] == 4096 * counters["cow_copies"], (name, m)
+            huge = counters.get("hugetlb_copies", 0)
+            assert m["copies"] == counters["cow_copies"] + huge, (name, m["copies"])
+            assert m["bytes_copied"] == 4096 * counters["cow_copies"] + HUGE * huge, (name, m)
     # sorted by bytes copied
     b = [m["bytes_copied"] for m in maps]
     assert b == sorted(b, reverse=True), b
@@ -70,10 +78,12 @@ if mode == "all":
 else:
     assert len(maps) == 1, [(m["pid"], m["kind"]) for m in maps]
     rest = d["maps_rest"]
-    assert rest["mappings"] >= 4, rest["mappings"]
+    assert rest["mappings"] >= 6, rest["mappings"]
     if not rt:
+        # the 2 MB hugetlb copy costs most
         m = maps[0]
-        assert m["pid"] == child and m["kind"] == "anon" and m["copies"] == 13, m
-        assert int(words["anon"], 16) >= m["start"], m
-        # heap 3 + stack 5 + file 7 are among the rest
-        assert rest["copies"] >= 15 and rest["counters"]["cow_copies_file"] >= 7, rest
+        assert m["pid"] == child and m["kind"] == "hugetlb" and m["copies"] == 1, m
+        assert m["bytes_copied"] == HUGE and m["start"] == int(words["huge"], 16), m
+        # anon 13 + heap 3 + stack 5 + file 7 + thread 4 are among the rest
+        assert rest["copies"] >= 32 and rest["counters"]["cow_copies_file"] >= 7, rest
+        assert rest["counters"]["hugetlb_copies"] == 0, rest

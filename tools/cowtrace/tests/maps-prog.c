@@ -12,25 +12,43 @@
  *   shared 11 pages of MAP_SHARED|MAP_ANONYMOUS kind shared, no copy (fork
  *           skips the VMA; the child's writes are first touches)
  *   anon   13 pages of a private anonymous mmap kind anon,  13 anon copies
+ *   thread  4 pages of a thread's stack         kind anon,   4 anon copies
+ *           (glibc's pthread stack: an anonymous mapping, the thread
+ *           blocked in read(2) below the 4 pages until the child is gone)
+ *   huge    one 2 MB page of MAP_HUGETLB        kind hugetlb, 1 hugetlb copy
+ *           (written by the parent before fork: fork shares it)
+ *
+ * pthread_create() mallocs (the thread's TLS vector), so the brk heap
+ * holds more pages than the 3: the pages fork shares there are counted
+ * with mincore(2) right before the fork and printed (heap_resident=N).
  *
  * Exact on purpose: the child never runs on the main stack (fork is
  * called on a stack of its own, through swapcontext, so the only writes
  * to the main stack are the 5 pages), nothing is malloc'd (the brk heap
  * holds the 3 pages only; the output is write(2)), and the anonymous
  * mappings sit between PROT_NONE guard pages, so that no neighbour merges
- * with them.  Built dynamically: a static glibc keeps the thread's TLS
- * in the brk heap, which the child's fork writes.
+ * with them.  The fork is the raw system call: glibc's fork() would, in a
+ * process with a second thread, make the child walk that thread's
+ * descriptor at the top of its stack (writing it: one more copy there);
+ * the child runs no glibc code but _exit().  Built dynamically: a static
+ * glibc keeps the thread's TLS in the brk heap, which the child's fork
+ * writes.
  *
  * Usage: maps-prog DIR (DIR/maps-prog.PID is the file; removed at exit).
+ * Needs one free 2 MB huge page for the parent and one for the child's
+ * copy (bpf-vm-tests.sh reserves them).
  * Prints "maps-prog child=PID heap=ADDR stack=ADDR file=ADDR shared=ADDR
- * anon=ADDR" (hex addresses of the first page written) and exits 0.
+ * anon=ADDR thread=ADDR huge=ADDR heap_resident=N" (hex addresses of the
+ * first page written) and exits 0.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -41,9 +59,13 @@
 #define FILE_PAGES 7
 #define SHARED_PAGES 11
 #define ANON_PAGES 13
+#define THREAD_PAGES 4
+#define HUGE_SIZE (2UL << 20)
 #define ALT_STACK (64 * PAGE)
 
-static char *heap, *stack, *file, *shared, *anon;
+static char *heap, *stack, *file, *shared, *anon, *tstack, *huge;
+static int ready[2], go[2];
+static unsigned long nheap;
 static ucontext_t main_ctx, fork_ctx;
 static pid_t child;
 static int child_status = -1;
@@ -78,10 +100,45 @@ static void touch(char *p, size_t npages, char v)
 		((volatile char *)p)[i * PAGE] = v;
 }
 
+/* The resident pages of the [heap] mapping, read from /proc/self/maps. */
+static unsigned long heap_resident(void)
+{
+	static char buf[16384];
+	static unsigned char vec[4096];
+	unsigned long start, end, n = 0;
+	ssize_t len = 0, r;
+	char *line, *eol;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /proc/self/maps");
+	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	buf[len] = 0;
+	for (line = buf; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		if (eol)
+			*eol = 0;
+		if (!strstr(line, "[heap]"))
+			continue;
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2 ||
+		    (end - start) / PAGE > sizeof(vec))
+			die("[heap] line");
+		if (mincore((void *)start, end - start, vec))
+			die("mincore");
+		for (unsigned long i = 0; i < (end - start) / PAGE; i++)
+			n += vec[i] & 1;
+		return n;
+	}
+	die("no [heap] in /proc/self/maps");
+	return 0;
+}
+
 /* Runs on its own stack: the child writes and exits from here. */
 static void do_fork(void)
 {
-	child = fork();
+	child = syscall(SYS_fork);
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
@@ -90,16 +147,38 @@ static void do_fork(void)
 		touch(file, FILE_PAGES, 2);
 		touch(shared, SHARED_PAGES, 2);
 		touch(anon, ANON_PAGES, 2);
+		touch(tstack, THREAD_PAGES, 2);
+		touch(huge, 1, 2);
 		_exit(0);
 	}
 	while (waitpid(child, &child_status, 0) < 0)
 		;
 }
 
+/*
+ * The second thread: writes THREAD_PAGES pages of its own stack, says
+ * where, and blocks in read(2), whose frames lie below those pages, until
+ * the child has exited.
+ */
+static void *thread_main(void *arg)
+{
+	char tframe[(THREAD_PAGES + 2) * PAGE];
+	char c = 0;
+
+	(void)arg;
+	tstack = (char *)(((uintptr_t)tframe + PAGE - 1) & ~(PAGE - 1));
+	touch(tstack, THREAD_PAGES, 1);
+	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+		die("thread pipe");
+	/* keep tframe live across the read */
+	return (void *)(uintptr_t)((volatile char *)tstack)[0];
+}
+
 int main(int argc, char **argv)
 {
 	char frame[(STACK_PAGES + 2) * PAGE];
-	char path[512], line[512], *brk0, *f;
+	char path[512], line[512], *brk0, *f, c = 0;
+	pthread_t thread;
 	int fd, n;
 
 	if (argc != 2)
@@ -142,6 +221,22 @@ int main(int argc, char **argv)
 	anon = guarded(ANON_PAGES);
 	memset(anon, 1, ANON_PAGES * PAGE);
 
+	huge = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED)
+		die("mmap MAP_HUGETLB (no free 2 MB huge page?)");
+	huge[0] = 1;
+
+	/* Its stack below a PROT_NONE page of ours: no merge above it. */
+	guarded(1);
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	if (pthread_create(&thread, NULL, thread_main, NULL))
+		die("pthread_create");
+	if (read(ready[0], &c, 1) != 1)
+		die("read");
+	nheap = heap_resident();
+
 	/* Fork from another stack, so that the child leaves main's alone. */
 	if (getcontext(&fork_ctx))
 		die("getcontext");
@@ -153,12 +248,15 @@ int main(int argc, char **argv)
 		die("swapcontext");
 
 	unlink(path);
+	if (write(go[1], &c, 1) != 1 || pthread_join(thread, NULL))
+		die("join");
 	if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) || sum != 0x33UL * FILE_PAGES)
 		die("child");
 	n = snprintf(line, sizeof(line),
-		     "maps-prog child=%d heap=%#lx stack=%#lx file=%#lx shared=%#lx anon=%#lx\n",
+		     "maps-prog child=%d heap=%#lx stack=%#lx file=%#lx shared=%#lx anon=%#lx thread=%#lx huge=%#lx heap_resident=%lu\n",
 		     (int)child, (unsigned long)heap, (unsigned long)stack, (unsigned long)file,
-		     (unsigned long)shared, (unsigned long)anon);
+		     (unsigned long)shared, (unsigned long)anon, (unsigned long)tstack,
+		     (unsigned long)huge, nheap);
 	if (write(1, line, n) != n)
 		die("write");
 	return 0;
