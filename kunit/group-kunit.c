@@ -483,6 +483,72 @@ static void cowstat_group_release_frees_slots(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cowstat_nr_groups(cs), 2U);
 }
 
+/*
+ * Ending a group clears its bit in every record, also past the first
+ * batch of the pool (the bits are cleared a batch at a time, interrupts on
+ * between batches); the other group keeps its bits.
+ */
+static void cowstat_group_end_clears_every_batch(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 1000, 4);
+	struct cowstat_rec *leader, *rec = NULL, *parent;
+	struct cowstat_group *g, *other;
+	unsigned int k, past = 0;
+
+	KUNIT_ASSERT_GT(test, cs->pool_size, 2 * 256U);
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	other = group_of(test, cs, start(cs, &file_b, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	/* 900 descendants, a chain: each inherits its parent's bits. */
+	parent = leader;
+	for (k = 2; k < 902; k++) {
+		rec = cowstat_kunit_rec(test, cs, k, 100 + k, COWSTAT_BIRTH_FORK,
+					parent);
+		KUNIT_ASSERT_EQ(test, hweight_long(rec->groups), 2);
+		past += rec - cs->pool >= 512;
+		parent = rec;
+	}
+	KUNIT_EXPECT_GT(test, past, 0U);
+
+	KUNIT_EXPECT_EQ(test, cowstat_group_end(cs, &file_a, 100), 1);
+	for (k = 0; k < cs->pool_size; k++)
+		KUNIT_EXPECT_FALSE(test, cs->pool[k].groups & BIT(g - cs->groups));
+	KUNIT_EXPECT_EQ(test, leader->groups, BIT(other - cs->groups));
+	KUNIT_EXPECT_EQ(test, rec->groups, BIT(other - cs->groups));
+	charge(cs, rec, COWSTAT_cow_copies, 0, 0);
+	KUNIT_EXPECT_EQ(test, gcount(g, COWSTAT_cow_copies), 0ULL);
+	KUNIT_EXPECT_EQ(test, gcount(other, COWSTAT_cow_copies), 1ULL);
+}
+
+/*
+ * A record created while an ended group's bits are still being cleared
+ * (the group no longer active, its parent's bit not cleared yet) does not
+ * take the stale bit: a slot is never reused with a member it cannot see.
+ */
+static void cowstat_group_child_skips_ending_group(struct kunit *test)
+{
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *leader, *child;
+	struct cowstat_group *g, *other;
+	unsigned long flags;
+
+	leader = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
+	g = group_of(test, cs, start(cs, &file_a, 100, 1, 0, 0));
+	other = group_of(test, cs, start(cs, &file_b, 100, 1, 0, 0));
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	/* The state cowstat_group_end() leaves before its clearing walk. */
+	raw_spin_lock_irqsave(&cs->lock, flags);
+	WRITE_ONCE(g->state, COWSTAT_GROUP_ENDED);
+	raw_spin_unlock_irqrestore(&cs->lock, flags);
+	KUNIT_EXPECT_EQ(test, hweight_long(leader->groups), 2);
+
+	child = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, leader);
+	KUNIT_EXPECT_EQ(test, child->groups, BIT(other - cs->groups));
+}
+
 /* An exec image keeps the active groups of the image it replaced. */
 static void cowstat_rec_bind_exec_keeps_groups(struct kunit *test)
 {
@@ -711,6 +777,8 @@ static struct kunit_case cowstat_group_cases[] = {
 	KUNIT_CASE(cowstat_group_end_freezes),
 	KUNIT_CASE(cowstat_group_end_owner_and_leader),
 	KUNIT_CASE(cowstat_group_release_frees_slots),
+	KUNIT_CASE(cowstat_group_end_clears_every_batch),
+	KUNIT_CASE(cowstat_group_child_skips_ending_group),
 	KUNIT_CASE(cowstat_rec_bind_exec_keeps_groups),
 	KUNIT_CASE(cowstat_account_fork_ns_groups),
 	KUNIT_CASE(cowstat_group_hist_members),

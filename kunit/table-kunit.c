@@ -197,7 +197,11 @@ static void cowstat_rec_get_inherits_groups(struct kunit *test)
 	struct cowstat_rec *parent, *child;
 
 	parent = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_SEEN, NULL);
-	parent->groups = BIT(3) | BIT(5);
+	/* Groups 3 and 5 active; 7 ended, its bit not cleared yet: not taken. */
+	cs->groups[3].state = COWSTAT_GROUP_ACTIVE;
+	cs->groups[5].state = COWSTAT_GROUP_ACTIVE;
+	cs->groups[7].state = COWSTAT_GROUP_ENDED;
+	parent->groups = BIT(3) | BIT(5) | BIT(7);
 	child = cowstat_kunit_rec(test, cs, 2, 101, COWSTAT_BIRTH_FORK, parent);
 	KUNIT_EXPECT_EQ(test, child->groups, BIT(3) | BIT(5));
 	rcu_read_lock();

@@ -670,14 +670,26 @@ s64 cowstat_group_start(struct cowstat *cs, const void *owner,
  * @cs:    instance
  * @owner: the open file
  * @tgid:  the leader
+ *
+ * Context: process context; may sleep (the records' bits are cleared in
+ * batches).
  * Return: the number of groups ended.
  */
 int cowstat_group_end(struct cowstat *cs, const void *owner, pid_t tgid);
 
 /**
+ * cowstat_groups_active_locked() - the bits of the active group slots
+ * @cs: the instance, its lock held
+ */
+unsigned long cowstat_groups_active_locked(const struct cowstat *cs);
+
+/**
  * cowstat_group_release() - free every group of @owner (its file closed)
  * @cs:    instance
  * @owner: the open file
+ *
+ * Context: process context; sleeps for an RCU grace period before the
+ * slots can be reused.
  */
 void cowstat_group_release(struct cowstat *cs, const void *owner);
 

@@ -9,22 +9,51 @@
  * without walking it.  Events are added to the group counters as they
  * happen, so a group keeps its numbers after its members exit.
  *
- * Bits are set and cleared under the instance lock, the same lock under
- * which a new record copies its parent's bits, so a slot is never reused
- * while a stale bit for it remains.
+ * Bits are set and cleared under the instance lock.  A new record copies
+ * only its parent's bits of active groups, so once a group has ended no
+ * record gains its bit; the bits left in the pool are then cleared in
+ * batches of COWSTAT_CLEAR_BATCH records, the lock (and with it interrupts)
+ * released between batches: the longest section with interrupts off does
+ * not grow with max_records.  A slot is freed only after its bits are gone
+ * and an RCU grace period has passed, so an accounting call that read a
+ * stale bit (handlers run with preemption disabled) has finished before a
+ * new group can take the slot.
  */
 
 #include <linux/limits.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 
 #include <cowstat/core.h>
 
-static void cowstat_group_clear_bit_locked(struct cowstat *cs, unsigned int i)
-{
-	unsigned int r;
+/* Records whose group bits are cleared under one hold of the lock. */
+#define COWSTAT_CLEAR_BATCH 256
 
-	for (r = 0; r < cs->pool_size; r++)
-		cs->pool[r].groups &= ~BIT(i);
+/* Clears @mask in every record; the groups in @mask are no longer active. */
+static void cowstat_group_clear_bits(struct cowstat *cs, unsigned long mask)
+{
+	unsigned long flags;
+	unsigned int r = 0, n;
+
+	while (r < cs->pool_size) {
+		raw_spin_lock_irqsave(&cs->lock, flags);
+		for (n = 0; n < COWSTAT_CLEAR_BATCH && r < cs->pool_size; n++, r++)
+			cs->pool[r].groups &= ~mask;
+		raw_spin_unlock_irqrestore(&cs->lock, flags);
+		cond_resched();
+	}
+}
+
+unsigned long cowstat_groups_active_locked(const struct cowstat *cs)
+{
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++)
+		if (cs->groups[i].state == COWSTAT_GROUP_ACTIVE)
+			mask |= BIT(i);
+	return mask;
 }
 
 s64 cowstat_group_start(struct cowstat *cs, const void *owner,
@@ -90,7 +119,7 @@ out:
 
 int cowstat_group_end(struct cowstat *cs, const void *owner, pid_t tgid)
 {
-	unsigned long flags;
+	unsigned long flags, mask = 0;
 	unsigned int i;
 	int ended = 0;
 
@@ -102,16 +131,19 @@ int cowstat_group_end(struct cowstat *cs, const void *owner, pid_t tgid)
 		    g->leader.tgid != tgid)
 			continue;
 		WRITE_ONCE(g->state, COWSTAT_GROUP_ENDED);
-		cowstat_group_clear_bit_locked(cs, i);
+		mask |= BIT(i);
 		ended++;
 	}
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
+	/* The slot stays ENDED (not reusable) until its file closes. */
+	if (mask)
+		cowstat_group_clear_bits(cs, mask);
 	return ended;
 }
 
 void cowstat_group_release(struct cowstat *cs, const void *owner)
 {
-	unsigned long flags;
+	unsigned long flags, mask = 0, mine = 0;
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&cs->lock, flags);
@@ -120,9 +152,26 @@ void cowstat_group_release(struct cowstat *cs, const void *owner)
 
 		if (g->state == COWSTAT_GROUP_FREE || g->owner != owner)
 			continue;
-		WRITE_ONCE(g->state, COWSTAT_GROUP_FREE);
-		g->owner = NULL;
-		cowstat_group_clear_bit_locked(cs, i);
+		/* An ended group's bits were cleared when it ended. */
+		if (g->state == COWSTAT_GROUP_ACTIVE)
+			mask |= BIT(i);
+		WRITE_ONCE(g->state, COWSTAT_GROUP_ENDED);
+		mine |= BIT(i);
+	}
+	raw_spin_unlock_irqrestore(&cs->lock, flags);
+	if (!mine)
+		return;
+	if (mask)
+		cowstat_group_clear_bits(cs, mask);
+	/* Accounting calls that read a bit of ours before it was cleared. */
+	synchronize_rcu();
+
+	raw_spin_lock_irqsave(&cs->lock, flags);
+	for (i = 0; i < COWSTAT_MAX_GROUPS; i++) {
+		if (mine & BIT(i)) {
+			cs->groups[i].owner = NULL;
+			WRITE_ONCE(cs->groups[i].state, COWSTAT_GROUP_FREE);
+		}
 	}
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
 }

@@ -249,7 +249,9 @@ struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
 	memset(&rec->id, 0, sizeof(rec->id));
 	if (id)
 		cowstat_set_ident(rec, id);
-	rec->groups = inherit ? READ_ONCE(inherit->groups) : 0;
+	/* Only active groups: an ended group's bits are being cleared. */
+	rec->groups = inherit ? READ_ONCE(inherit->groups) &
+				cowstat_groups_active_locked(cs) : 0;
 	rec->initiator_remote = 0;
 	rec->exit_ns = 0;
 	atomic64_set(&rec->fork_ns, 0);
