@@ -116,6 +116,36 @@ static void note_dropped(struct cow_report *r, const struct cow_stats *before,
 				(unsigned long long)(a - b));
 }
 
+/*
+ * Return probes out of instances (nmissed) or hits dropped for re-entry
+ * during the run: those invocations were not seen at all.
+ */
+static void note_missed(struct cow_report *r, const struct cow_probes *before,
+			const struct cow_probes *after)
+{
+	char what[256] = "";
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < after->nr; i++) {
+		const struct cow_probe *a = &after->probe[i];
+		uint64_t b = 0, d;
+		size_t len = strlen(what);
+
+		for (size_t j = 0; j < before->nr; j++)
+			if (!strcmp(before->probe[j].symbol, a->symbol))
+				b = before->probe[j].nmissed + before->probe[j].nmissed_reentry;
+		if (a->nmissed + a->nmissed_reentry <= b)
+			continue;
+		d = a->nmissed + a->nmissed_reentry - b;
+		sum += d;
+		snprintf(what + len, sizeof(what) - len, "%s%s +%llu", len ? ", " : "",
+			 a->symbol, (unsigned long long)d);
+	}
+	if (sum)
+		cow_report_note(r, "the module's probes missed %llu invocations during the run (%s; nmissed in probes: too many faults in flight at once, or re-entry): the counts are lower bounds",
+				(unsigned long long)sum, what);
+}
+
 /* How often to look whether the processes COMMAND left are still there. */
 #define LIVENESS_NS 250000000ULL
 /* After this long, a terminal is told what cowtrace waits for. */
@@ -436,6 +466,13 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	}
 	if (have_stats && !src.ops->read_stats(&src, &st_after))
 		note_dropped(&r, &st_before, &st_after);
+	if (have_probes) {
+		struct cow_probes *after = malloc(sizeof(*after));
+
+		if (after && !src.ops->read_probes(&src, after))
+			note_missed(&r, &probes, after);
+		free(after);
+	}
 	if (o->maps) {
 		if (!cow_maps_collect(&src, &r, o->maps_top, &maps))
 			r.maps = &maps;
