@@ -833,6 +833,41 @@ static __always_inline void move(struct vm_area_struct *vma)
 		f->huge.moves++;
 }
 
+/*
+ * ptep_set_access_flags(vma, address, ptep, entry, dirty): attached only
+ * where struct folio has _mm_ids (6.15+; the loader decides, bpf_source.c).
+ * There do_wp_page reuses a page of a PTE-mapped large folio that no other
+ * mm maps in place, without folio_move_anon_rmap: the only trace is the
+ * inlined wp_page_reuse() making the PTE writable with @dirty set.  As the
+ * module (src/hook_fault.c, cowstat_pte_reuse()): for this task's pending
+ * anonymous write fault on that page, not exclusive at entry, not an
+ * unshare, that nothing has told yet (no move, no install), it is a moved
+ * reuse.  A small folio's reuse was told by its move just before; a copy
+ * installs first and sets the young bit with @dirty clear.  The module
+ * also checks that the caller is do_wp_page: here the context itself lives
+ * only from do_wp_page's entry to its return, whose one dirty-set call is
+ * wp_page_reuse's.
+ */
+static __always_inline void pte_reuse(struct vm_area_struct *vma, __u64 address, int dirty)
+{
+	__u64 mm;
+	__u32 t;
+	struct ct_fault *f;
+
+	hit(CT_H_PTE_REUSE);
+	if (!dirty)
+		return;
+	t = tid();
+	f = bpf_map_lookup_elem(&faults, &t);
+	if (!f || f->kind != CT_FAULT_WP)
+		return;
+	mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	if (f->mm == mm && (f->address & ~(CT_PAGE_SIZE - 1)) == (address & ~(CT_PAGE_SIZE - 1)) &&
+	    f->wp.kind == COWSTAT_PAGE_ANON && !f->wp.exclusive && !f->wp.unshare &&
+	    !f->wp.moves && !f->wp.installs)
+		f->wp.moves++;
+}
+
 static __always_inline void mkwrite_exit(__u64 ret)
 {
 	__u32 t = tid();
@@ -1265,6 +1300,23 @@ SEC("kprobe/page_move_anon_rmap")
 int BPF_KPROBE(kp_move, void *page, struct vm_area_struct *vma)
 {
 	move(vma);
+	return 0;
+}
+
+/* pte_t entry is a struct passed by value: one slot; dirty is the fifth. */
+SEC("fentry/ptep_set_access_flags")
+int BPF_PROG(fe_pte_reuse, struct vm_area_struct *vma, unsigned long address, void *ptep,
+	     __u64 entry, int dirty)
+{
+	pte_reuse(vma, address, dirty);
+	return 0;
+}
+
+SEC("kprobe/ptep_set_access_flags")
+int BPF_KPROBE(kp_pte_reuse, struct vm_area_struct *vma, unsigned long address, void *ptep,
+	       __u64 entry, int dirty)
+{
+	pte_reuse(vma, address, dirty);
 	return 0;
 }
 

@@ -127,6 +127,7 @@ struct ct_event {
 	X(DO_WP_PAGE, "do_wp_page", 1)					\
 	X(INSTALL, "folio_add_new_anon_rmap|page_add_new_anon_rmap", 0) \
 	X(MOVE, "folio_move_anon_rmap|page_move_anon_rmap", 0)		\
+	X(PTE_REUSE, "ptep_set_access_flags", 0)			\
 	X(MKWRITE, "finish_mkwrite_fault", 1)				\
 	X(UFFD, "handle_userfault", 0)					\
 	X(FINISH_FAULT, "finish_fault", 1)				\
