@@ -19,6 +19,7 @@
 #include "events.h"
 #include "json.h"
 #include "maps.h"
+#include "timeline.h"
 
 static const char *const ev_names[COW_NR_EV_KINDS] = {
 	[COW_EV_COPY] = "copy",
@@ -222,6 +223,10 @@ static int on_event(void *ctx, const void *data)
 	const struct ct_event *e = data;
 	char detail[32];
 
+	if (ev->tl)
+		cow_timeline_add(ev->tl, e);
+	if (!ev->print)
+		return 0;
 	if (!(ev->kinds & (1U << cow_event_classify(e, detail, sizeof(detail)))))
 		return 0;
 	cow_event_print(ev->f, e, ev->t0, ev->json);
@@ -230,14 +235,19 @@ static int on_event(void *ctx, const void *data)
 }
 
 int cow_events_begin(struct cow_events *ev, struct cow_source *src,
-		     const struct cow_output *o, FILE *f, uint64_t t0)
+		     const struct cow_output *o, FILE *f, uint64_t t0, struct cow_timeline *tl)
 {
 	int fd;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->fd = -1;
-	if (!o->events)
+	if (!o->events && !o->timeline)
 		return 0;
+	ev->print = o->events;
+	if (o->timeline) {
+		cow_timeline_init(tl, t0);
+		ev->tl = tl;
+	}
 	ev->src = src;
 	ev->f = f;
 	ev->json = o->json;
@@ -245,12 +255,13 @@ int cow_events_begin(struct cow_events *ev, struct cow_source *src,
 	ev->t0 = t0;
 	fd = cow_bpf_events_start(src, on_event, ev);
 	if (fd < 0) {
-		cow_err("--events: cannot read the BPF ring buffer: %s", strerror(-fd));
+		cow_err("%s: cannot read the BPF ring buffer: %s",
+			o->events ? "--events" : "--timeline", strerror(-fd));
 		ev->src = NULL;
 		return fd;
 	}
 	ev->fd = fd;
-	if (!ev->json) {
+	if (ev->print && !ev->json) {
 		cow_events_header(f);
 		fflush(f);
 	}

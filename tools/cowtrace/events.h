@@ -19,6 +19,7 @@
 
 struct cow_source;
 struct cow_output;
+struct cow_timeline;
 
 /* What an event was, named from the counters it incremented. */
 enum cow_event_kind {
@@ -62,12 +63,18 @@ struct cow_events {
 	unsigned int kinds;	/* mask of enum cow_event_kind shown */
 	uint64_t t0;		/* CLOCK_BOOTTIME ns at the start of the trace */
 	uint64_t shown;
+	bool print;		/* --events: print them (else only --timeline) */
+	struct cow_timeline *tl;	/* --timeline: counts them; NULL when off */
 	int fd;			/* readable when events wait; -1 when off */
 };
 
-/* Starts reading (o->events off: ev->fd is -1 and the rest do nothing). */
+/*
+ * Starts reading for --events (printed to f) and --timeline (counted in
+ * tl, initialised here with t0); both off: ev->fd is -1 and the rest do
+ * nothing.
+ */
 int cow_events_begin(struct cow_events *ev, struct cow_source *src,
-		     const struct cow_output *o, FILE *f, uint64_t t0);
+		     const struct cow_output *o, FILE *f, uint64_t t0, struct cow_timeline *tl);
 /* ppoll() for ts (NULL: no limit) or a signal, then hands out the events. */
 void cow_events_wait(struct cow_events *ev, const struct timespec *ts, const sigset_t *mask);
 void cow_events_drain(struct cow_events *ev);
