@@ -524,6 +524,8 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 	uint32_t max_copy = 1, max_reuse = 1;
 	size_t nl = 0;
 	struct tl_lane *l = build_lanes(tl, r, &nl);
+	/* PREEMPT_RT: the fault counters are unavailable (bpf-backend.rst) */
+	int exact = r->total.have[COWSTAT_cow_copies];
 	double y, axis_y, lanes_y, legend_y;
 	int height;
 	char a[32], b[32];
@@ -565,9 +567,9 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"",
 		W_TOTAL, height, W_TOTAL, height);
-	fprintf(f, " data-span-ns=\"%llu\" data-bucket-ns=\"%llu\" data-buckets=\"%u\" data-lost=\"%llu\" data-copies=\"%llu\" data-reuses=\"%llu\">\n",
+	fprintf(f, " data-span-ns=\"%llu\" data-bucket-ns=\"%llu\" data-buckets=\"%u\" data-lost=\"%llu\" data-exact=\"%d\" data-copies=\"%llu\" data-reuses=\"%llu\">\n",
 		(unsigned long long)span, (unsigned long long)tl->width_ns, nb,
-		(unsigned long long)in->lost, (unsigned long long)copies_of(&r->total),
+		(unsigned long long)in->lost, exact, (unsigned long long)copies_of(&r->total),
 		(unsigned long long)reuses_of(&r->total));
 	fputs("<title>cowtrace timeline: ", f);
 	cow_xml_escape(f, in->command ? in->command : "");
@@ -582,8 +584,11 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 	cow_fmt_duration(a, sizeof(a), span);
 	fputs("<text x=\"10\" y=\"42\">kernel ", f);
 	cow_xml_escape(f, r->kernel[0] ? r->kernel : "?");
-	fprintf(f, ", %s, %zu processes: %llu COW copies", a, r->nr_procs,
-		(unsigned long long)copies_of(&r->total));
+	fprintf(f, ", %s, %zu processes: ", a, r->nr_procs);
+	if (exact)
+		fprintf(f, "%llu COW copies", (unsigned long long)copies_of(&r->total));
+	else
+		fputs("COW copies not counted on this kernel (the bars are a lower bound)", f);
 	if (in->maps) {
 		uint64_t bytes = 0;
 

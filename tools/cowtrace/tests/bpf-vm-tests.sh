@@ -289,6 +289,53 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 	else
 		fail events-burst-text "exit $rc: $(tail -n 2 "$WORK/burst.txt" | tr '\n' ' ') $err"
 	fi
+	# --timeline (issue 12) with --events: one ring, so the picture shows
+	# the stream's copies and reuses; with nothing lost the bars' copies
+	# equal the report's exact total (tests/timeline-check.py --report).
+	# The lanes are the tree: events-prog, alive at the start (no start
+	# mark), and its child with fork and exit marks.  The SVG stays in
+	# results/timeline/ on the project share, where the host renders it
+	# with Chromium after the guest exits (tests/timeline-render.sh).
+	tldir=$(cd ../.. && pwd)/results/timeline
+	mkdir -p "$tldir"
+	svg=$tldir/$(uname -r).svg
+	rm -f "$svg" "$svg.tmp"
+	run_cmd "$COWTRACE" --timeline "$svg" --events --json -o "$WORK/tl.jsonl" -- \
+		"$WORK/events-prog" counts
+	child=$(sed -n 's/^events-prog .*child=\([0-9]*\)$/\1/p' <<<"$out")
+	parent=$(sed -n 's/^events-prog .*parent=\([0-9]*\) .*/\1/p' <<<"$out")
+	rtarg=
+	[ $rt = 1 ] && rtarg=--rt
+	# shellcheck disable=SC2086
+	if [ "$rc" = 0 ] && [ -n "$child" ] && [ ! -e "$svg.tmp" ] &&
+	   tlout=$(python3 tests/timeline-check.py "$svg" --report "$WORK/tl.jsonl" $rtarg \
+		--lanes 2 --pids "$parent,$child" --no-fork "$parent" --exit "$parent" \
+		--fork "$child" --exit "$child" 2>&1) &&
+	   xmllint --noout "$svg" 2>"$WORK/xmllint.err"; then
+		pass timeline-run
+		echo "timeline-run: $tlout" >&2
+	else
+		fail timeline-run "exit $rc: ${tlout:-} $(cat "$WORK/xmllint.err" 2>/dev/null) $err"
+	fi
+	# the child's lane holds its 7 copies of the region at least
+	ccopies=$(grep -o "<g class=\"lane\" data-pid=\"$child\" [^>]*" "$svg" 2>/dev/null |
+		sed -n 's/.* data-copies="\([0-9]*\)".*/\1/p')
+	if [ "${ccopies:-0}" -ge "$(ev_need "$WORK/tl.jsonl" 7)" ]; then
+		pass timeline-child-lane
+	else
+		fail timeline-child-lane "child $child lane: ${ccopies:-no lane} copies, want >= 7"
+	fi
+	# --timeline alone: the ring is read, nothing printed but the report
+	run_cmd "$COWTRACE" --timeline "$WORK/alone.svg" -o "$WORK/alone.txt" -- \
+		"$WORK/events-prog" counts
+	child=$(sed -n 's/^events-prog .*child=\([0-9]*\)$/\1/p' <<<"$out")
+	if [ "$rc" = 0 ] && ! grep -qE '^ *TIME +PID|^events lost' "$WORK/alone.txt" &&
+	   grep -q 'module cowstat none: BPF backend' "$WORK/alone.txt" &&
+	   tlout=$(python3 tests/timeline-check.py "$WORK/alone.svg" --lanes 2 --fork "$child" --lost 0 2>&1); then
+		pass timeline-alone
+	else
+		fail timeline-alone "exit $rc: ${tlout:-} $(head -3 "$WORK/alone.txt" | tr '\n' ' ') $err"
+	fi
 	# -p: attached to a process blocked opening a FIFO (so that the attach
 	# comes first; the header line says it has), the same exact copies.
 	rm -f "$WORK/go"

@@ -1047,6 +1047,7 @@ static void test_timeline_svg(void)
 	r.total.val[COWSTAT_cow_copies] = 13;
 	r.total.val[COWSTAT_cow_reuses] = 2;
 	r.total.val[COWSTAT_forks] = 2;
+	r.total.have[COWSTAT_cow_copies] = true;
 	cow_timeline_init(&tl, t0);
 	for (int i = 0; i < 5; i++)
 		tl_event(&tl, 101, t0 + 150 * ms, true, CT_MAP_HEAP);

@@ -14,6 +14,12 @@ Usage: timeline-check.py SVG [checks...]
   --exit PID        lane PID has an exit mark
   --lost N          the SVG says N events were lost (and shows the warning)
   --kind KIND:N     the legend says N pages copied for KIND
+  --report JSONL    the run's `--events --json -o JSONL` output: the picture
+                    and the stream show the same copies and reuses, the lanes
+                    are the report's processes, the lost count is the
+                    report's, and with nothing lost the bars' copies equal
+                    the report's exact total (add --rt on PREEMPT_RT, where
+                    the fault counters are unavailable: bars <= stream only)
 Always: each lane's data-copies/data-reuses equal the sums of its buckets,
 and the file holds no script, foreignObject or external reference.
 Prints one line "copies=N reuses=N lanes=PID,..." and exits 1 on the first
@@ -45,6 +51,8 @@ def main():
     ap.add_argument("--exit", action="append", default=[])
     ap.add_argument("--lost", type=int)
     ap.add_argument("--kind", action="append", default=[])
+    ap.add_argument("--report")
+    ap.add_argument("--rt", action="store_true")
     a = ap.parse_args()
 
     try:
@@ -121,6 +129,31 @@ def main():
     for spec in a.kind:
         kind, n = spec.split(":")
         want(legend.get(kind) == int(n), "legend %s: %s pages, not %s" % (kind, legend.get(kind), n))
+    if a.report:
+        import json
+        objs = [json.loads(x) for x in open(a.report) if x.strip()]
+        rep = [o for o in objs if o.get("type") == "report"]
+        want(len(rep) == 1, "%s: %d report objects" % (a.report, len(rep)))
+        rep = rep[0]
+        ev = [o for o in objs if o.get("type") == "event"]
+        sc = len([e for e in ev if e["event"] == "copy"])
+        sr = len([e for e in ev if e["event"] == "reuse"])
+        want((copies, reuses) == (sc, sr), "bars %d copies %d reuses, the stream %d %d" %
+             (copies, reuses, sc, sr))
+        pids = sorted({p["pid"] for p in rep["processes"]})
+        want(sorted(order) == pids, "lanes %s, the report's processes %s" % (sorted(order), pids))
+        lost = rep["events_lost"]
+        want(int(root.get("data-lost")) == lost, "data-lost %s, the report %d" %
+             (root.get("data-lost"), lost))
+        t = rep["total"]["counters"]
+        if t.get("cow_copies") is not None:
+            exact = t["cow_copies"] + (t.get("cow_at_fault") or 0) + (t.get("hugetlb_copies") or 0)
+            want(int(root.get("data-copies")) == exact, "the title %s copies, the report %d" %
+                 (root.get("data-copies"), exact))
+            if not lost:
+                want(copies == exact, "bars %d copies, the report's exact total %d" % (copies, exact))
+        else:
+            want(a.rt, "the report has no cow_copies count off PREEMPT_RT")
     print("copies=%d reuses=%d lanes=%s" % (copies, reuses, ",".join(str(p) for p in order)))
 
 
