@@ -91,6 +91,7 @@ static const struct argp_option opts[] = {
 	{ "events", 0x102, NULL, 0, "Print each COW event as it happens (BPF backend)", 0 },
 	{ "events-buffer", 0x103, "KiB", 0, "With --events: ring size, 2^n KiB (256)", 0 },
 	{ "kind", 0x104, "LIST", 0, "With --events: only these kinds (copy,reuse,...)", 0 },
+	{ "min-latency", 0x106, "TIME", 0, "With --events: only faults that took TIME (10us)", 0 },
 	{ "timeline", 0x105, "FILE", 0, "Draw the COW events over time to an SVG (BPF)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
@@ -371,6 +372,11 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 			cow_usage_error("--timeline wants a file name, such as run.svg");
 		a->out.timeline = arg;
 		break;
+	case 0x106:
+		if (cow_duration_ns_parse(arg, &a->out.min_latency_ns))
+			cow_usage_error("--min-latency wants a duration with its unit, such as 500ns, 10us, 2.5ms or 1s, not '%s'",
+					arg);
+		break;
 	case 'n':
 		a->out.maps_top = (size_t)cow_parse_long(arg, "-n", 1, 1000000);
 		a->has_maps_top = true;
@@ -473,6 +479,8 @@ int main(int argc, char **argv)
 		cow_usage_error("-n N is the number of mappings --maps shows: give --maps too");
 	if (a.has_kind && !a.out.events)
 		cow_usage_error("--kind goes with --events: give --events too");
+	if (a.out.min_latency_ns && !a.out.events)
+		cow_usage_error("--min-latency goes with --events: give --events too");
 	if (a.has_events_buffer && !a.out.events && !a.out.timeline)
 		cow_usage_error("--events-buffer goes with --events or --timeline: give one of them too");
 	if (a.out.events && a.out.sep)

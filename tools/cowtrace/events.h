@@ -49,6 +49,8 @@ enum cow_event_kind cow_event_classify(const struct ct_event *e, char *detail, s
  * Returns 0, or -1 with the offending word in bad.
  */
 int cow_event_kinds_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+/* --min-latency: a number and a unit, ns, us, ms or s ("10us", "2.5ms"). 0 or -1. */
+int cow_duration_ns_parse(const char *arg, uint64_t *ns);
 /* --events-buffer KiB: a power of two of at least one page. 0 or -1. */
 int cow_events_kib_parse(const char *arg, unsigned int *kib);
 
@@ -61,6 +63,7 @@ struct cow_events {
 	FILE *f;
 	bool json;
 	unsigned int kinds;	/* mask of enum cow_event_kind shown */
+	uint64_t min_latency_ns;	/* --min-latency; 0: every event */
 	uint64_t t0;		/* CLOCK_BOOTTIME ns at the start of the trace */
 	uint64_t shown;
 	bool print;		/* --events: print them (else only --timeline) */

@@ -666,7 +666,7 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 		fputs("</text></g>\n", f);
 	}
 	y += 22;
-	fprintf(f, "<text x=\"10\" y=\"%.1f\" fill=\"#555555\">&#9654; started (fork) in the run, &#10005; exited; a lane without a mark was alive at that edge. %zu lanes at most %d; the rest would be summed into \"other processes\".</text>\n",
+	fprintf(f, "<text x=\"10\" y=\"%.1f\" fill=\"#555555\">&#9654; started (fork) in the run, &#10005; exited; a lane without a mark was alive at that edge. %zu lanes (at most %d: past that the least busy are summed into \"other processes\").</text>\n",
 		y + 8, nl, TL_MAX_LANES);
 	fputs("</svg>\n", f);
 	free_lanes(l, nl);

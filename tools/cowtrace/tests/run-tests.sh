@@ -765,6 +765,13 @@ check_error err_events_kind_alone 2 "--kind goes with --events" "$COWTRACE" --ki
 check_error err_events_buffer_alone 2 "--events-buffer goes with --events" \
 	"$COWTRACE" --events-buffer 8 -- true
 check_error err_events_sep 2 "--events has no -x SEP form" "$COWTRACE" --events -x , -- true
+# --min-latency: a duration with its unit, with --events
+check_error err_min_latency_unit 2 "--min-latency wants a duration with its unit, such as 500ns, 10us, 2.5ms or 1s, not '10'" \
+	"$COWTRACE" --events --min-latency 10 -- true
+check_error err_min_latency_word 2 "not 'fast'" "$COWTRACE" --events --min-latency fast -- true
+check_error err_min_latency_zero 2 "not '0us'" "$COWTRACE" --events --min-latency 0us -- true
+check_error err_min_latency_alone 2 "--min-latency goes with --events" \
+	"$COWTRACE" --min-latency 10us -- true
 # --timeline: BPF only, no -x or -i; an unwritable FILE fails before COMMAND runs
 check_error err_timeline_module 2 "--timeline needs the BPF backend (--backend=bpf)" \
 	"$COWTRACE" --backend=module --timeline "$WORK/t.svg" -- true

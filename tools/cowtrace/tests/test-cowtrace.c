@@ -917,12 +917,36 @@ static void test_events(void)
 	e = mk_event(3, copy_zero);
 	cow_event_print(cap_open(&c), &e, 5000000000ULL, false);
 	out = cap_close(&c);
-	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap\n"),
+	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap     -\n"),
 	      "text line:\n%s", out);
 	cow_event_print(cap_open(&c), &e, 5000000000ULL, true);
 	out = cap_close(&c);
-	CHECK(!strcmp(out, "{\"type\":\"event\",\"time_ns\":2001234567,\"pid\":42,\"tid\":43,\"comm\":\"wr\\\"iter\",\"event\":\"copy\",\"detail\":\"zero\",\"address\":139637976731648,\"mapping\":\"heap\",\"counters\":[\"wp_faults\",\"cow_copies\",\"cow_copies_zero\"]}\n"),
+	CHECK(!strcmp(out, "{\"type\":\"event\",\"time_ns\":2001234567,\"pid\":42,\"tid\":43,\"comm\":\"wr\\\"iter\",\"event\":\"copy\",\"detail\":\"zero\",\"address\":139637976731648,\"mapping\":\"heap\",\"latency_ns\":null,\"counters\":[\"wp_faults\",\"cow_copies\",\"cow_copies_zero\"]}\n"),
 	      "json line:\n%s", out);
+	/* a timed fault: its latency in ns */
+	e.latency_ns = 12345;
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, false);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap     12345ns\n"),
+	      "text line, timed:\n%s", out);
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, true);
+	out = cap_close(&c);
+	CHECK(strstr(out, ",\"mapping\":\"heap\",\"latency_ns\":12345,\"counters\":"),
+	      "json line, timed:\n%s", out);
+	{
+		uint64_t ns = 0;
+
+		CHECK(!cow_duration_ns_parse("10us", &ns) && ns == 10000, "10us: %llu",
+		      (unsigned long long)ns);
+		CHECK(!cow_duration_ns_parse("2.5ms", &ns) && ns == 2500000, "2.5ms");
+		CHECK(!cow_duration_ns_parse("1s", &ns) && ns == 1000000000ULL, "1s");
+		CHECK(!cow_duration_ns_parse("500ns", &ns) && ns == 500, "500ns");
+		CHECK(cow_duration_ns_parse("10", &ns) && cow_duration_ns_parse("10 us", &ns) &&
+		      cow_duration_ns_parse("-1us", &ns) && cow_duration_ns_parse("0us", &ns) &&
+		      cow_duration_ns_parse("us", &ns) && cow_duration_ns_parse("0.1ns", &ns) &&
+		      cow_duration_ns_parse("10min", &ns) && cow_duration_ns_parse("", &ns),
+		      "bad durations");
+	}
 	cow_events_print_lost(cap_open(&c), 12);
 	out = cap_close(&c);
 	CHECK(!strcmp(out, "events lost: 12 (ring buffer full; raise --events-buffer)\n"), "lost: %s", out);
