@@ -359,12 +359,15 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 		fail timeline-alone "exit $rc: ${tlout:-} $(head -3 "$WORK/alone.txt" | tr '\n' ' ') $err"
 	fi
 	# -p: attached to a process blocked opening a FIFO (so that the attach
-	# comes first; the header line says it has), the same exact copies.
+	# comes first; the header line says it has), the same exact copies;
+	# with --timeline too: the attached process runs from the left edge
+	# (no start mark), its child has fork and exit marks.
 	rm -f "$WORK/go"
 	if mkfifo "$WORK/go"; then
 		"$WORK/events-prog" counts <"$WORK/go" >"$WORK/attach-prog.out" 2>&1 &
 		apid=$!
-		"$COWTRACE" --events -p "$apid" -o "$WORK/attach.txt" 2>"$WORK/attach.err" &
+		"$COWTRACE" --events --timeline "$WORK/attach.svg" -p "$apid" -o "$WORK/attach.txt" \
+			2>"$WORK/attach.err" &
 		cpid=$!
 		for _ in $(seq 900); do
 			grep -q '^ *TIME ' "$WORK/attach.txt" 2>/dev/null && break
@@ -398,6 +401,14 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 			pass events-attach
 		else
 			fail events-attach "exit $arc, $nc child and $np parent copies: $line $(cat "$WORK/attach.err")"
+		fi
+		if [ "$arc" = 0 ] && [ -n "$child" ] &&
+		   tlout=$(python3 tests/timeline-check.py "$WORK/attach.svg" --lanes 2 \
+			--pids "$parent,$child" --no-fork "$parent" --fork "$child" --exit "$child" \
+			--lost 0 2>&1) && grep -q "<title>cowtrace timeline: attach -p $apid</title>" "$WORK/attach.svg"; then
+			pass timeline-attach
+		else
+			fail timeline-attach "exit $arc: ${tlout:-} $(cat "$WORK/attach.err")"
 		fi
 	else
 		fail events-attach "mkfifo failed"
