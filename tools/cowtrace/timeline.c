@@ -526,6 +526,9 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 	struct tl_lane *l = build_lanes(tl, r, &nl);
 	/* PREEMPT_RT: the fault counters are unavailable (bpf-backend.rst) */
 	int exact = r->total.have[COWSTAT_cow_copies];
+	/* not counted (PREEMPT_RT): the per-mapping counts are not either */
+	const struct cow_maps *maps = exact ? in->maps : NULL;
+	uint64_t reuses = 0;
 	double y, axis_y, lanes_y, legend_y;
 	int height;
 	char a[32], b[32];
@@ -543,8 +546,12 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 			if (l[i].b[k][TL_REUSE] > max_reuse)
 				max_reuse = l[i].b[k][TL_REUSE];
 		}
-	if (in->maps) {
-		const struct cow_maps *m = in->maps;
+	for (size_t i = 0; i < nl; i++)
+		reuses += l[i].sum[TL_REUSE];
+	if (r->total.have[COWSTAT_cow_reuses])
+		reuses = reuses_of(&r->total);
+	if (maps) {
+		const struct cow_maps *m = maps;
 
 		for (size_t i = 0; i < m->nr; i++) {
 			for (unsigned int c = 0; c < CT_NR_MAP_KINDS; c++)
@@ -589,7 +596,7 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 		fprintf(f, "%llu COW copies", (unsigned long long)copies_of(&r->total));
 	else
 		fputs("COW copies not counted on this kernel (the bars are a lower bound)", f);
-	if (in->maps) {
+	if (maps) {
 		uint64_t bytes = 0;
 
 		for (int c = 0; c < CT_NR_MAP_KINDS; c++)
@@ -597,8 +604,8 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 		cow_fmt_bytes(b, sizeof(b), bytes, false);
 		fprintf(f, " (%s)", b);
 	}
-	fprintf(f, ", %llu reuses, %llu forks (exact); events lost: %llu</text>\n",
-		(unsigned long long)reuses_of(&r->total),
+	fprintf(f, ", %llu reuses%s, %llu forks (exact); events lost: %llu</text>\n",
+		(unsigned long long)reuses, exact ? "" : " (from events)",
 		(unsigned long long)r->total.val[COWSTAT_forks], (unsigned long long)in->lost);
 	if (in->lost || tl->dropped) {
 		fprintf(f, "<rect class=\"lost\" x=\"6\" y=\"50\" width=\"%d\" height=\"20\" fill=\"#ffd8d8\" stroke=\"#b00000\"/>\n",
@@ -635,7 +642,7 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 	/* the legend: per mapping kind the copies, then the reuses */
 	y = legend_y;
 	fprintf(f, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">COW copies by mapping kind%s</text>\n",
-		y + 12, in->maps ? " (exact, from the per-mapping counts)" :
+		y + 12, maps ? " (exact, from the per-mapping counts)" :
 		" (counted from events)");
 	y += 18;
 	for (unsigned int c = 0, col = 0; c < TL_NCAT; c++) {
@@ -648,17 +655,17 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 			y += 18;
 		col++;
 		fprintf(f, "<g class=\"legend\" data-kind=\"%s\" data-pages=\"%llu\"", cat_name(c),
-			(unsigned long long)(c == TL_REUSE ? reuses_of(&r->total) : kind_pages[c]));
-		if (in->maps && c < CT_NR_MAP_KINDS)
+			(unsigned long long)(c == TL_REUSE ? reuses : kind_pages[c]));
+		if (maps && c < CT_NR_MAP_KINDS)
 			fprintf(f, " data-bytes=\"%llu\"", (unsigned long long)kind_bytes[c]);
 		fprintf(f, "><rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>",
 			x, y + 2, kind_colour[c]);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 18, y + 12);
 		if (c == TL_REUSE) {
-			fprintf(f, "reuses: %llu", (unsigned long long)reuses_of(&r->total));
+			fprintf(f, "reuses: %llu", (unsigned long long)reuses);
 		} else {
 			fprintf(f, "%s: %llu pages", cat_name(c), (unsigned long long)kind_pages[c]);
-			if (in->maps) {
+			if (maps) {
 				cow_fmt_bytes(b, sizeof(b), kind_bytes[c], false);
 				fprintf(f, ", %s", b);
 			}

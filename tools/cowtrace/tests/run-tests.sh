@@ -62,7 +62,7 @@ fi
 if ! command -v xmllint >/dev/null; then
 	fail timeline_xmllint "xmllint is missing: install libxml2-utils (scripts/deps)"
 else
-	for svg in timeline timeline-lost timeline-lanes; do
+	for svg in timeline timeline-lost timeline-lanes timeline-rt; do
 		if xmllint --noout "$WORK/$svg.svg" 2>"$WORK/xerr"; then
 			pass "timeline_xmllint_$svg"
 		else

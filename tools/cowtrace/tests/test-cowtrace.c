@@ -1072,6 +1072,7 @@ static void test_timeline_svg(void)
 	r.total.val[COWSTAT_cow_reuses] = 2;
 	r.total.val[COWSTAT_forks] = 2;
 	r.total.have[COWSTAT_cow_copies] = true;
+	r.total.have[COWSTAT_cow_reuses] = true;
 	cow_timeline_init(&tl, t0);
 	for (int i = 0; i < 5; i++)
 		tl_event(&tl, 101, t0 + 150 * ms, true, CT_MAP_HEAP);
@@ -1097,6 +1098,17 @@ static void test_timeline_svg(void)
 	in.lost = 7;
 	tl_write("timeline-lost.svg", &tl, &in, &svg);
 	CHECK(svg && strstr(svg, "7 EVENTS LOST (ring buffer full)"), "lost said");
+	free(svg);
+	/* PREEMPT_RT: the fault counters unavailable, the legend from events */
+	in.lost = 0;
+	r.total.have[COWSTAT_cow_copies] = false;
+	r.total.have[COWSTAT_cow_reuses] = false;
+	r.total.val[COWSTAT_cow_reuses] = 0;
+	tl_write("timeline-rt.svg", &tl, &in, &svg);
+	CHECK(svg && strstr(svg, "COW copies not counted on this kernel (the bars are a lower bound), 2 reuses (from events)") &&
+	      strstr(svg, "data-exact=\"0\"") &&
+	      strstr(svg, "<g class=\"legend\" data-kind=\"reuse\" data-pages=\"2\">") &&
+	      strstr(svg, "(counted from events)"), "not counted said");
 	free(svg);
 	cow_timeline_free(&tl);
 }
