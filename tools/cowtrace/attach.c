@@ -30,6 +30,7 @@
 
 #include "cgroup.h"
 #include "events.h"
+#include "timeline.h"
 #include "report.h"
 #include "source.h"
 
@@ -50,6 +51,8 @@ static void on_signal(int sig)
 
 /* --events: read while waiting (fd -1 when off) */
 static struct cow_events attach_events = { .fd = -1 };
+/* --timeline: counted from the same events */
+static struct cow_timeline attach_tl;
 
 static void sleep_ns(uint64_t ns)
 {
@@ -281,7 +284,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 		}
 		f.lead[f.nr++] = pids[i];
 	}
-	if (cow_events_begin(&attach_events, &src, o, cow_out(o), start)) {
+	if (cow_events_begin(&attach_events, &src, o, cow_out(o), start, &attach_tl)) {
 		cow_source_close(&src);
 		return EXIT_RUNTIME;
 	}
@@ -396,7 +399,7 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 				cow_latency_delta(&lat_after, &lat_before);
 				cur.latency = &lat_after;
 			}
-			cur.has_events = o->events;
+			cur.has_events = o->events || o->timeline;
 			cur.events_lost = cow_events_lost(&attach_events);
 			if (o->maps) {
 				if (!cow_maps_collect(&src, &cur, o->maps_top, &maps))
@@ -407,10 +410,13 @@ int cmd_attach(const pid_t *pids, int nr_pids, const char *cgroup, double durati
 			cow_report_print(cow_out(o), &cur, o);
 			if (o->events && !o->json)
 				cow_events_print_lost(cow_out(o), cur.events_lost);
+			if (o->timeline && cow_timeline_write(&src, &cur, &attach_tl))
+				ret = EXIT_RUNTIME;
 			cow_maps_free(&maps);
 			cow_report_free(&cur);
 		}
 	}
+	cow_timeline_free(&attach_tl);
 	cow_intervals_free(&iv);
 	cow_table_free(&baseline);
 	cow_pidset_free(&f.known);

@@ -157,6 +157,7 @@ struct ct_fault {
 	struct cowstat_wp_fault wp;
 	struct cowstat_thp_fault thp;
 	struct cowstat_hugetlb_fault huge;
+	__u64 t0;		/* --events: do_wp_page's entry, ktime ns */
 };
 
 struct {
@@ -562,12 +563,13 @@ static __always_inline void map_charge(const struct ct_map_key *k,
 
 /*
  * --events: one record for an event of record r (type and arg: enum
- * ct_event_type and its argument; map kind in bits 8-15 of type_kind).
+ * ct_event_type and its argument, a fork's child or a fault's latency in
+ * ns; map kind in bits 8-15 of type_kind).
  * A global function, verified once.  A full ring buffer costs the event,
  * never its counts: they were charged before.
  */
 __noinline int ct_emit(const struct ct_rec *r, const struct cowstat_incs *incs, __u64 addr,
-		       __u32 type_kind, __u32 arg)
+		       __u32 type_kind, __u64 arg)
 {
 	struct ct_event *e;
 	__u64 mask = 0;
@@ -591,8 +593,9 @@ __noinline int ct_emit(const struct ct_rec *r, const struct cowstat_incs *incs, 
 	e->counters = mask;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->pid = r->tgid ? r->tgid : (__u32)(bpf_get_current_pid_tgid() >> 32);
-	e->arg = arg;
 	e->type = type_kind & 0xff;
+	e->arg = e->type == CT_EV_FORK ? (__u32)arg : 0;
+	e->latency_ns = e->type == CT_EV_FAULT ? arg : 0;
 	e->map_kind = (type_kind >> 8) & 0xff;
 	e->pad[0] = 0;
 	e->pad[1] = 0;
@@ -618,8 +621,15 @@ static __always_inline void charge_fault(struct mm_struct *mm, __u64 address,
 	}
 	charge(r, incs, true, address, address + 1, initiator);
 	map_charge(k, incs);
-	if (events_on)
-		ct_emit(r, incs, address, CT_EV_FAULT | ((k ? k->kind : CT_NR_MAP_KINDS) << 8), 0);
+	if (events_on) {
+		/* do_wp_page's return: its context has the entry time */
+		__u32 t = tid();
+		struct ct_fault *f = bpf_map_lookup_elem(&faults, &t);
+		__u64 lat = f && f->kind == CT_FAULT_WP && f->mm == (__u64)mm && f->t0 ?
+			    bpf_ktime_get_ns() - f->t0 : 0;
+
+		ct_emit(r, incs, address, CT_EV_FAULT | ((k ? k->kind : CT_NR_MAP_KINDS) << 8), lat);
+	}
 }
 
 /* ---- the fault side --------------------------------------------------- */
@@ -742,6 +752,8 @@ static __always_inline void wp_enter(struct vm_fault *vmf)
 		else
 			f.wp.has_mkwrite = BPF_CORE_READ(ops, page_mkwrite);
 	}
+	if (events_on)
+		f.t0 = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&faults, &t, &f, BPF_ANY))
 		health_inc(CT_HEALTH_CTX_FULL);
 }

@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "maps.h"
 #include "events.h"
+#include "timeline.h"
 
 #define MAX_PIDS 64
 
@@ -90,6 +91,8 @@ static const struct argp_option opts[] = {
 	{ "events", 0x102, NULL, 0, "Print each COW event as it happens (BPF backend)", 0 },
 	{ "events-buffer", 0x103, "KiB", 0, "With --events: ring size, 2^n KiB (256)", 0 },
 	{ "kind", 0x104, "LIST", 0, "With --events: only these kinds (copy,reuse,...)", 0 },
+	{ "min-latency", 0x106, "TIME", 0, "With --events: only faults that took TIME (10us)", 0 },
+	{ "timeline", 0x105, "FILE", 0, "Draw the COW events over time to an SVG (BPF)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", 'U', NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print the version", -1 },
@@ -364,6 +367,16 @@ static error_t parse_main(int key, char *arg, struct argp_state *state)
 		a->has_kind = true;
 		break;
 	}
+	case 0x105:
+		if (!*arg)
+			cow_usage_error("--timeline wants a file name, such as run.svg");
+		a->out.timeline = arg;
+		break;
+	case 0x106:
+		if (cow_duration_ns_parse(arg, &a->out.min_latency_ns))
+			cow_usage_error("--min-latency wants a duration with its unit, such as 500ns, 10us, 2.5ms or 1s, not '%s'",
+					arg);
+		break;
 	case 'n':
 		a->out.maps_top = (size_t)cow_parse_long(arg, "-n", 1, 1000000);
 		a->has_maps_top = true;
@@ -464,11 +477,37 @@ int main(int argc, char **argv)
 		cow_usage_error("-T stamps interval reports: give -i SEC too");
 	if (a.has_maps_top && !a.out.maps)
 		cow_usage_error("-n N is the number of mappings --maps shows: give --maps too");
-	if ((a.has_events_buffer || a.has_kind) && !a.out.events)
-		cow_usage_error("%s goes with --events: give --events too",
-				a.has_kind ? "--kind" : "--events-buffer");
+	if (a.has_kind && !a.out.events)
+		cow_usage_error("--kind goes with --events: give --events too");
+	if (a.out.min_latency_ns && !a.out.events)
+		cow_usage_error("--min-latency goes with --events: give --events too");
+	if (a.has_events_buffer && !a.out.events && !a.out.timeline)
+		cow_usage_error("--events-buffer goes with --events or --timeline: give one of them too");
 	if (a.out.events && a.out.sep)
 		cow_usage_error("--events has no -x SEP form: use the text lines or --json");
+	if (a.out.timeline && a.out.sep)
+		cow_usage_error("--timeline draws the whole run; -x SEP has nothing to do with it: drop -x");
+	if (a.out.timeline && a.out.interval)
+		cow_usage_error("--timeline draws the whole run in one picture; -i SEC interval reports do not go with it");
+	if (a.out.timeline) {
+		/* Drawn from the event stream, which the module has not. */
+		if (cow_backend == COW_BACKEND_MODULE)
+			cow_usage_error("--timeline needs the BPF backend (--backend=bpf); the module has no event stream");
+		/* Before COMMAND runs: an unwritable FILE fails at once. */
+		if (cow_timeline_open(a.out.timeline))
+			return EXIT_USAGE;
+		if (!cow_bpf_built) {
+			cow_timeline_abort();
+			cow_err("--timeline needs the BPF backend (--backend=bpf), and this cowtrace was built without it (clang, libbpf-dev and bpftool were missing): rebuild after scripts/deps");
+			return EXIT_RUNTIME;
+		}
+		cow_backend = COW_BACKEND_BPF;
+		cow_bpf_want_events = true;
+		/* the legend's per-kind split, exact */
+		cow_bpf_want_maps = true;
+		if (!a.has_events_buffer)
+			cow_bpf_events_kib = CT_EVENTS_DEFAULT_KIB;
+	}
 	if (a.out.events) {
 		/* The module has no event stream (bpf-backend.rst). */
 		if (cow_backend == COW_BACKEND_MODULE)
@@ -513,5 +552,7 @@ int main(int argc, char **argv)
 		if (cow_out_close() && !ret)
 			ret = EXIT_RUNTIME;
 	}
+	/* no report, no picture: FILE.tmp goes (a no-op once written) */
+	cow_timeline_abort();
 	return ret;
 }

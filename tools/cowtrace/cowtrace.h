@@ -70,6 +70,8 @@ struct cow_output {
 	size_t maps_top;	/* -n N: mappings shown one by one */
 	bool events;		/* --events: the event stream (BPF backend) */
 	unsigned int event_kinds;	/* --kind: mask of enum cow_event_kind; 0: all */
+	const char *timeline;	/* --timeline FILE.svg (BPF backend); NULL: none */
+	uint64_t min_latency_ns;	/* --min-latency: only faults this slow; 0: all */
 };
 
 /*

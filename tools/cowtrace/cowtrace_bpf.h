@@ -110,6 +110,7 @@ struct ct_event {
 	__u64 ts;		/* CLOCK_BOOTTIME, ns */
 	__u64 addr;		/* the faulting address (0 for a fork) */
 	__u64 counters;		/* bit i: counter i was incremented */
+	__u64 latency_ns;	/* do_wp_page's, entry to return; 0: not timed */
 	__u32 pid;		/* the process charged (the record's tgid) */
 	__u32 tid;		/* the task that ran it */
 	__u32 arg;		/* CT_EV_FORK: the child's tgid */

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "json.h"
 #include "maps.h"
+#include "timeline.h"
 
 static const char *const ev_names[COW_NR_EV_KINDS] = {
 	[COW_EV_COPY] = "copy",
@@ -153,6 +154,33 @@ int cow_events_kib_parse(const char *arg, unsigned int *kib)
 	return 0;
 }
 
+int cow_duration_ns_parse(const char *arg, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		double mul;
+	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	char *end;
+	double v;
+
+	errno = 0;
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	v = strtod(arg, &end);
+	if (errno || end == arg)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		v *= units[i].mul;
+		if (v < 1 || v > 1e18)
+			return -1;
+		*ns = (uint64_t)(v + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
 static const char *map_kind_name(unsigned int k)
 {
 	return k < CT_NR_MAP_KINDS ? cow_map_kind_name(k) : "-";
@@ -160,8 +188,8 @@ static const char *map_kind_name(unsigned int k)
 
 void cow_events_header(FILE *f)
 {
-	fprintf(f, "%-15s %7s %7s %-16s %-12s %-10s %18s %s\n", "TIME", "PID", "TID", "COMM",
-		"EVENT", "DETAIL", "ADDRESS", "MAPPING");
+	fprintf(f, "%-15s %7s %7s %-16s %-12s %-10s %18s %-8s %s\n", "TIME", "PID", "TID", "COMM",
+		"EVENT", "DETAIL", "ADDRESS", "MAPPING", "LATENCY");
 }
 
 void cow_event_print(FILE *f, const struct ct_event *e, uint64_t t0, bool json)
@@ -174,14 +202,18 @@ void cow_event_print(FILE *f, const struct ct_event *e, uint64_t t0, bool json)
 	memcpy(comm, e->comm, sizeof(e->comm));
 	comm[sizeof(e->comm)] = '\0';
 	if (!json) {
+		char lat[32] = "-";
+
 		for (char *c = comm; *c; c++)
 			if ((unsigned char)*c < ' ' || *c == 0x7f)
 				*c = '?';
-		fprintf(f, "%8llu.%06llu %7u %7u %-16s %-12s %-10s %#18llx %s\n",
+		if (e->latency_ns)
+			snprintf(lat, sizeof(lat), "%lluns", (unsigned long long)e->latency_ns);
+		fprintf(f, "%8llu.%06llu %7u %7u %-16s %-12s %-10s %#18llx %-8s %s\n",
 			(unsigned long long)(t / 1000000000ULL),
 			(unsigned long long)(t % 1000000000ULL / 1000), e->pid, e->tid, comm,
 			cow_event_kind_name(k), detail, (unsigned long long)e->addr,
-			map_kind_name(e->map_kind));
+			map_kind_name(e->map_kind), lat);
 		return;
 	}
 	json_init_compact(&j, f);
@@ -207,6 +239,10 @@ void cow_event_print(FILE *f, const struct ct_event *e, uint64_t t0, bool json)
 		json_str(&j, "mapping", cow_map_kind_name(e->map_kind));
 	else
 		json_null(&j, "mapping");
+	if (e->latency_ns)
+		json_u64(&j, "latency_ns", e->latency_ns);
+	else
+		json_null(&j, "latency_ns");
 	json_array_begin(&j, "counters");
 	for (int i = 0; i < COWSTAT_NR_COUNTERS && i < 64; i++)
 		if (e->counters & (1ULL << i))
@@ -222,7 +258,14 @@ static int on_event(void *ctx, const void *data)
 	const struct ct_event *e = data;
 	char detail[32];
 
+	if (ev->tl)
+		cow_timeline_add(ev->tl, e);
+	if (!ev->print)
+		return 0;
 	if (!(ev->kinds & (1U << cow_event_classify(e, detail, sizeof(detail)))))
+		return 0;
+	/* --min-latency: the timed faults that took at least that long */
+	if (ev->min_latency_ns && e->latency_ns < ev->min_latency_ns)
 		return 0;
 	cow_event_print(ev->f, e, ev->t0, ev->json);
 	ev->shown++;
@@ -230,27 +273,34 @@ static int on_event(void *ctx, const void *data)
 }
 
 int cow_events_begin(struct cow_events *ev, struct cow_source *src,
-		     const struct cow_output *o, FILE *f, uint64_t t0)
+		     const struct cow_output *o, FILE *f, uint64_t t0, struct cow_timeline *tl)
 {
 	int fd;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->fd = -1;
-	if (!o->events)
+	if (!o->events && !o->timeline)
 		return 0;
+	ev->print = o->events;
+	if (o->timeline) {
+		cow_timeline_init(tl, t0);
+		ev->tl = tl;
+	}
 	ev->src = src;
 	ev->f = f;
 	ev->json = o->json;
 	ev->kinds = o->event_kinds ? o->event_kinds : COW_EV_ALL;
+	ev->min_latency_ns = o->min_latency_ns;
 	ev->t0 = t0;
 	fd = cow_bpf_events_start(src, on_event, ev);
 	if (fd < 0) {
-		cow_err("--events: cannot read the BPF ring buffer: %s", strerror(-fd));
+		cow_err("%s: cannot read the BPF ring buffer: %s",
+			o->events ? "--events" : "--timeline", strerror(-fd));
 		ev->src = NULL;
 		return fd;
 	}
 	ev->fd = fd;
-	if (!ev->json) {
+	if (ev->print && !ev->json) {
 		cow_events_header(f);
 		fflush(f);
 	}

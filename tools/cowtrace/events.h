@@ -19,6 +19,7 @@
 
 struct cow_source;
 struct cow_output;
+struct cow_timeline;
 
 /* What an event was, named from the counters it incremented. */
 enum cow_event_kind {
@@ -48,6 +49,8 @@ enum cow_event_kind cow_event_classify(const struct ct_event *e, char *detail, s
  * Returns 0, or -1 with the offending word in bad.
  */
 int cow_event_kinds_parse(const char *list, unsigned int *mask, char *bad, size_t badlen);
+/* --min-latency: a number and a unit, ns, us, ms or s ("10us", "2.5ms"). 0 or -1. */
+int cow_duration_ns_parse(const char *arg, uint64_t *ns);
 /* --events-buffer KiB: a power of two of at least one page. 0 or -1. */
 int cow_events_kib_parse(const char *arg, unsigned int *kib);
 
@@ -60,14 +63,21 @@ struct cow_events {
 	FILE *f;
 	bool json;
 	unsigned int kinds;	/* mask of enum cow_event_kind shown */
+	uint64_t min_latency_ns;	/* --min-latency; 0: every event */
 	uint64_t t0;		/* CLOCK_BOOTTIME ns at the start of the trace */
 	uint64_t shown;
+	bool print;		/* --events: print them (else only --timeline) */
+	struct cow_timeline *tl;	/* --timeline: counts them; NULL when off */
 	int fd;			/* readable when events wait; -1 when off */
 };
 
-/* Starts reading (o->events off: ev->fd is -1 and the rest do nothing). */
+/*
+ * Starts reading for --events (printed to f) and --timeline (counted in
+ * tl, initialised here with t0); both off: ev->fd is -1 and the rest do
+ * nothing.
+ */
 int cow_events_begin(struct cow_events *ev, struct cow_source *src,
-		     const struct cow_output *o, FILE *f, uint64_t t0);
+		     const struct cow_output *o, FILE *f, uint64_t t0, struct cow_timeline *tl);
 /* ppoll() for ts (NULL: no limit) or a signal, then hands out the events. */
 void cow_events_wait(struct cow_events *ev, const struct timespec *ts, const sigset_t *mask);
 void cow_events_drain(struct cow_events *ev);

@@ -28,12 +28,15 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "timeline.h"
 #include "report.h"
 #include "source.h"
 
 static volatile pid_t child_pid;
 /* --events: read while waiting (fd -1 when off) */
 static struct cow_events run_events = { .fd = -1 };
+/* --timeline: counted from the same events */
+static struct cow_timeline run_tl;
 
 /* SIGTERM and SIGHUP to cowtrace are meant for COMMAND; pass them on. */
 static void forward_signal(int sig)
@@ -374,7 +377,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 		return EXIT_RUNTIME;
 	}
 	group_gen = cow_source_group_gen(&src, pid);
-	if (cow_events_begin(&run_events, &src, o, cow_out(o), r.start_ns)) {
+	if (cow_events_begin(&run_events, &src, o, cow_out(o), r.start_ns, &run_tl)) {
 		close(go[1]);	/* the child reads EOF and exits */
 		close(fail[0]);
 		wait_child(pid, &status);
@@ -429,7 +432,7 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	ret = watch(&src, &r, &baseline, o, &status);
 	/* The events still in the ring; then what it had no room for. */
 	cow_events_drain(&run_events);
-	if (o->events) {
+	if (o->events || o->timeline) {
 		r.has_events = true;
 		r.events_lost = cow_events_lost(&run_events);
 	}
@@ -482,6 +485,9 @@ int cmd_run(char **argv, const struct cow_output *o, const struct cow_user *u)
 	cow_report_print(cow_out(o), &r, o);
 	if (o->events && !o->json)
 		cow_events_print_lost(cow_out(o), r.events_lost);
+	if (o->timeline)
+		cow_timeline_write(&src, &r, &run_tl);
+	cow_timeline_free(&run_tl);
 	cow_maps_free(&maps);
 	cow_report_free(&r);
 	cow_table_free(&baseline);

@@ -4,6 +4,8 @@
 # Checks `cowtrace --events --json -- events-prog ...` (bpf-vm-tests.sh):
 #   events-check.py counts OUT.jsonl PROG_LINE RT   lossless: exact events
 #   events-check.py burst N OUT.jsonl PROG_LINE RT  a ring too small: lost > 0
+#   events-check.py latency OUT.jsonl PROG_LINE RT  --min-latency 1ns: only
+#                   timed faults, the region's copies all there
 # OUT.jsonl holds one event object per line, then the report object.
 # PROG_LINE is events-prog's stdout.  RT is 1 on PREEMPT_RT, where the fault
 # counters are unavailable (null: the handlers lose events there), so the
@@ -49,9 +51,17 @@ def copies(pid, pages):
 charged = sum(c.get("wp_faults", 0) + c.get("cow_at_fault", 0) + c.get("forks", 0) +
               c.get("thp_reuses", 0) + c.get("thp_splits", 0) + c.get("hugetlb_copies", 0) +
               c.get("hugetlb_reuses", 0) for c in procs.values())
-assert rt or len(events) + lost == charged, ("shown + lost != charged", len(events), lost, charged)
+if mode != "latency":
+    assert rt or len(events) + lost == charged, ("shown + lost != charged", len(events), lost, charged)
 
-if mode == "counts":
+if mode == "latency":
+    # every event printed was timed; the region's copies (do_wp_page) all are
+    assert events and all(e["latency_ns"] is not None and e["latency_ns"] >= 1 for e in events), events
+    assert not [e for e in events if e["event"] == "fork"], "a fork shown with --min-latency"
+    for pid, want in ((child, 7), (parent, 5)):
+        got = len(copies(pid, 16))
+        assert got == want or (rt and missed and got <= want), (pid, "timed copies", got, want)
+elif mode == "counts":
     assert lost == 0, ("events lost", lost)
     for pid, want, offs in ((child, 7, range(0, 7)), (parent, 5, range(8, 13))):
         got = copies(pid, 16)
@@ -65,6 +75,8 @@ if mode == "counts":
             assert len(got) == want, (pid, "copy events in the region", len(got), want)
             assert offsets == list(offs), got
         assert all(e["detail"] == "anon" and e["mapping"] == "anon" for e in got), got
+        # do_wp_page's copies are timed (latency_ns, from its entry to return)
+        assert all(e["latency_ns"] and e["latency_ns"] > 0 for e in got), got
     # the stream agrees with the counts, process by process
     for pid, c in procs.items():
         if rt:

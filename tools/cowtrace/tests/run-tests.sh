@@ -58,6 +58,45 @@ else
 	fail json_tool_report "python3 -m json.tool: $(cat "$WORK/jerr")"
 fi
 
+# ---- --timeline: the unit tests' SVGs, read back (timeline-check.py) ----
+if ! command -v xmllint >/dev/null; then
+	fail timeline_xmllint "xmllint is missing: install libxml2-utils (scripts/deps)"
+else
+	for svg in timeline timeline-lost timeline-lanes timeline-rt; do
+		if xmllint --noout "$WORK/$svg.svg" 2>"$WORK/xerr"; then
+			pass "timeline_xmllint_$svg"
+		else
+			fail "timeline_xmllint_$svg" "$(head -c 300 "$WORK/xerr")"
+		fi
+	done
+fi
+# The fixed event list of test_timeline_svg(): 100 alive at the start (4
+# anon copies, 1 of unknown kind), 101 forked at 100 ms and exited at 600
+# ms (5 heap + 3 stack copies, 2 reuses), 102 forked with no event.
+tl_check() {
+	local name=$1 out
+	shift
+	if out=$(python3 tests/timeline-check.py "$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$out"
+	fi
+}
+tl_check timeline_svg_readback "$WORK/timeline.svg" --copies 13 --reuses 2 --total-copies 13 \
+	--lanes 3 --pids 100,101,102 --lane 100:5:0 --lane 101:8:2 --lane 102:0:0 \
+	--no-fork 100 --fork 101 --exit 101 --fork 102 --lost 0 \
+	--kind heap:5 --kind stack:3 --kind anon:4 --kind unknown:1 --kind reuse:2
+tl_check timeline_svg_lost "$WORK/timeline-lost.svg" --copies 13 --lost 7
+# 30 processes, p<i> with i copies: 23 lanes and "other" (pid 0) with 21
+tl_check timeline_svg_lane_limit "$WORK/timeline-lanes.svg" --lanes 24 --copies 435 \
+	--lane 0:21:0 --lane 1029:29:0 --lane 1007:7:0
+# and the checker can fail: a wrong count is caught
+if python3 tests/timeline-check.py "$WORK/timeline.svg" --copies 14 >/dev/null 2>&1; then
+	fail timeline_check_can_fail "timeline-check.py accepted 14 copies for 13"
+else
+	pass timeline_check_can_fail
+fi
+
 # ---- run: report (on stderr: stdout is COMMAND's), exit status ----
 fresh
 run_cmd "$COWTRACE" -- sh -c 'exit 3'
@@ -726,6 +765,31 @@ check_error err_events_kind_alone 2 "--kind goes with --events" "$COWTRACE" --ki
 check_error err_events_buffer_alone 2 "--events-buffer goes with --events" \
 	"$COWTRACE" --events-buffer 8 -- true
 check_error err_events_sep 2 "--events has no -x SEP form" "$COWTRACE" --events -x , -- true
+# --min-latency: a duration with its unit, with --events
+check_error err_min_latency_unit 2 "--min-latency wants a duration with its unit, such as 500ns, 10us, 2.5ms or 1s, not '10'" \
+	"$COWTRACE" --events --min-latency 10 -- true
+check_error err_min_latency_word 2 "not 'fast'" "$COWTRACE" --events --min-latency fast -- true
+check_error err_min_latency_zero 2 "not '0us'" "$COWTRACE" --events --min-latency 0us -- true
+check_error err_min_latency_alone 2 "--min-latency goes with --events" \
+	"$COWTRACE" --min-latency 10us -- true
+# --timeline: BPF only, no -x or -i; an unwritable FILE fails before COMMAND runs
+check_error err_timeline_module 2 "--timeline needs the BPF backend (--backend=bpf)" \
+	"$COWTRACE" --backend=module --timeline "$WORK/t.svg" -- true
+check_error err_timeline_sep 2 "--timeline draws the whole run; -x SEP" \
+	"$COWTRACE" --timeline "$WORK/t.svg" -x , -- true
+check_error err_timeline_interval 2 "-i SEC interval reports do not go with it" \
+	"$COWTRACE" --timeline "$WORK/t.svg" -i 1 -p 1
+check_error err_timeline_empty 2 "--timeline wants a file name" "$COWTRACE" --timeline= -- true
+rm -f "$WORK/ran"
+check_error err_timeline_unwritable 2 "--timeline: cannot write $WORK/nodir/t.svg.tmp: No such file or directory" \
+	"$COWTRACE" --timeline "$WORK/nodir/t.svg" -- touch "$WORK/ran"
+if [ -e "$WORK/ran" ] || [ -e "$WORK/t.svg.tmp" ] || [ -e "$WORK/t.svg" ]; then
+	fail timeline_nothing_ran "COMMAND ran or a file was left: $(ls "$WORK")"
+else
+	pass timeline_nothing_ran
+fi
+check_error err_timeline_kind 2 "--kind goes with --events" \
+	"$COWTRACE" --timeline "$WORK/t.svg" --kind copy -- true
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

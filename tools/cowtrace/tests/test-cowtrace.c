@@ -20,6 +20,7 @@
 #include "../maps.h"
 #include "../parse.h"
 #include "../report.h"
+#include "../timeline.h"
 
 /* The report and source code print errors through these (cowtrace.c). */
 void cow_err(const char *fmt, ...)
@@ -916,15 +917,236 @@ static void test_events(void)
 	e = mk_event(3, copy_zero);
 	cow_event_print(cap_open(&c), &e, 5000000000ULL, false);
 	out = cap_close(&c);
-	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap\n"),
+	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap     -\n"),
 	      "text line:\n%s", out);
 	cow_event_print(cap_open(&c), &e, 5000000000ULL, true);
 	out = cap_close(&c);
-	CHECK(!strcmp(out, "{\"type\":\"event\",\"time_ns\":2001234567,\"pid\":42,\"tid\":43,\"comm\":\"wr\\\"iter\",\"event\":\"copy\",\"detail\":\"zero\",\"address\":139637976731648,\"mapping\":\"heap\",\"counters\":[\"wp_faults\",\"cow_copies\",\"cow_copies_zero\"]}\n"),
+	CHECK(!strcmp(out, "{\"type\":\"event\",\"time_ns\":2001234567,\"pid\":42,\"tid\":43,\"comm\":\"wr\\\"iter\",\"event\":\"copy\",\"detail\":\"zero\",\"address\":139637976731648,\"mapping\":\"heap\",\"latency_ns\":null,\"counters\":[\"wp_faults\",\"cow_copies\",\"cow_copies_zero\"]}\n"),
 	      "json line:\n%s", out);
+	/* a timed fault: its latency in ns */
+	e.latency_ns = 12345;
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, false);
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "       2.001234      42      43 wr\"iter          copy         zero           0x7f0000001000 heap     12345ns\n"),
+	      "text line, timed:\n%s", out);
+	cow_event_print(cap_open(&c), &e, 5000000000ULL, true);
+	out = cap_close(&c);
+	CHECK(strstr(out, ",\"mapping\":\"heap\",\"latency_ns\":12345,\"counters\":"),
+	      "json line, timed:\n%s", out);
+	{
+		uint64_t ns = 0;
+
+		CHECK(!cow_duration_ns_parse("10us", &ns) && ns == 10000, "10us: %llu",
+		      (unsigned long long)ns);
+		CHECK(!cow_duration_ns_parse("2.5ms", &ns) && ns == 2500000, "2.5ms");
+		CHECK(!cow_duration_ns_parse("1s", &ns) && ns == 1000000000ULL, "1s");
+		CHECK(!cow_duration_ns_parse("500ns", &ns) && ns == 500, "500ns");
+		CHECK(cow_duration_ns_parse("10", &ns) && cow_duration_ns_parse("10 us", &ns) &&
+		      cow_duration_ns_parse("-1us", &ns) && cow_duration_ns_parse("0us", &ns) &&
+		      cow_duration_ns_parse("us", &ns) && cow_duration_ns_parse("0.1ns", &ns) &&
+		      cow_duration_ns_parse("10min", &ns) && cow_duration_ns_parse("", &ns),
+		      "bad durations");
+	}
 	cow_events_print_lost(cap_open(&c), 12);
 	out = cap_close(&c);
 	CHECK(!strcmp(out, "events lost: 12 (ring buffer full; raise --events-buffer)\n"), "lost: %s", out);
+}
+
+/* ---- --timeline ---- */
+
+static const enum cowstat_counter tl_copy[] = {
+	COWSTAT_wp_faults, COWSTAT_cow_copies, COWSTAT_cow_copies_anon,
+};
+static const enum cowstat_counter tl_reuse[] = {
+	COWSTAT_wp_faults, COWSTAT_cow_reuses, COWSTAT_cow_reuses_exclusive,
+};
+
+static void tl_event(struct cow_timeline *tl, uint32_t pid, uint64_t ts, bool copy,
+		     unsigned int kind)
+{
+	struct ct_event e = copy ? mk_event(3, tl_copy) : mk_event(3, tl_reuse);
+
+	e.pid = pid;
+	e.tid = pid;
+	e.ts = ts;
+	e.map_kind = (__u8)kind;
+	cow_timeline_add(tl, &e);
+}
+
+static void test_timeline_buckets(void)
+{
+	const uint64_t t0 = 1000000000ULL, ms = 1000000ULL;
+	struct cow_timeline tl;
+	struct tl_slot *s;
+
+	cow_timeline_init(&tl, t0);
+	tl_event(&tl, 7, t0 + 5 * ms, true, CT_MAP_HEAP);
+	tl_event(&tl, 7, t0 + 2550 * ms, true, CT_MAP_HEAP);	/* bucket 255 of 10 ms */
+	s = &tl.slots[0];
+	CHECK(tl.nr_slots == 1 && tl.width_ns == 10 * ms && tl.merges == 0 &&
+	      s->b[0][CT_MAP_HEAP] == 1 && s->b[255][CT_MAP_HEAP] == 1,
+	      "no merge yet: width %llu merges %u", (unsigned long long)tl.width_ns, tl.merges);
+	tl_event(&tl, 7, t0 + 2560 * ms, false, 0);		/* bucket 256: merge */
+	CHECK(tl.width_ns == 20 * ms && tl.merges == 1 && s->b[0][CT_MAP_HEAP] == 1 &&
+	      s->b[127][CT_MAP_HEAP] == 1 && s->b[128][TL_REUSE] == 1 &&
+	      s->b[255][CT_MAP_HEAP] == 0, "one merge: width %llu b127 %u b128 %u",
+	      (unsigned long long)tl.width_ns, s->b[127][CT_MAP_HEAP], s->b[128][TL_REUSE]);
+	/* ten minutes: still TL_NB buckets, 2.56 s each */
+	tl_event(&tl, 7, t0 + 600000 * ms, true, CT_MAP_STACK);
+	CHECK(tl.width_ns == 2560 * ms && tl.merges == 8 && s->b[0][CT_MAP_HEAP] == 2 &&
+	      s->b[1][TL_REUSE] == 1 && s->b[234][CT_MAP_STACK] == 1 &&
+	      s->sum[CT_MAP_HEAP] == 2 && s->sum[TL_REUSE] == 1 && s->sum[CT_MAP_STACK] == 1 &&
+	      tl.events == 4, "ten minutes: width %llu merges %u b0 %u b1 %u b234 %u",
+	      (unsigned long long)tl.width_ns, tl.merges, s->b[0][CT_MAP_HEAP],
+	      s->b[1][TL_REUSE], s->b[234][CT_MAP_STACK]);
+	CHECK(cow_timeline_buckets(&tl, t0 + 600000 * ms) == 235 &&
+	      cow_timeline_buckets(&tl, t0 + 700000 * ms) == TL_NB, "buckets in use");
+	/* a shared write and a fork are not drawn */
+	{
+		static const enum cowstat_counter sw[] = { COWSTAT_wp_faults, COWSTAT_shared_writes };
+		struct ct_event e = mk_event(2, sw);
+
+		e.ts = t0;
+		cow_timeline_add(&tl, &e);
+		e = mk_event(0, NULL);
+		e.type = CT_EV_FORK;
+		cow_timeline_add(&tl, &e);
+		CHECK(tl.events == 4 && tl.nr_slots == 1, "others counted: %llu",
+		      (unsigned long long)tl.events);
+	}
+	/* past TL_MAX_SLOTS processes: summed into "other" */
+	for (uint32_t pid = 1000; pid < 1000 + TL_MAX_SLOTS + 2; pid++)
+		tl_event(&tl, pid, t0, true, CT_MAP_ANON);
+	CHECK(tl.nr_slots == TL_MAX_SLOTS && tl.other.sum[CT_MAP_ANON] == 3 &&
+	      tl.other.pid == 0, "slots %zu other %llu", tl.nr_slots,
+	      (unsigned long long)tl.other.sum[CT_MAP_ANON]);
+	cow_timeline_free(&tl);
+}
+
+static void test_xml_escape(void)
+{
+	struct capture c;
+	const char *out;
+
+	cow_xml_escape(cap_open(&c), "a<b>&\"c'\x01\x7f</svg>");
+	out = cap_close(&c);
+	CHECK(!strcmp(out, "a&lt;b&gt;&amp;&quot;c&apos;??&lt;/svg&gt;"), "escaped: %s", out);
+}
+
+/* Writes an SVG to DIR/name for run-tests.sh (xmllint, timeline-check.py). */
+static void tl_write(const char *name, const struct cow_timeline *tl,
+		     const struct cow_timeline_info *in, char **text)
+{
+	struct capture c;
+
+	CHECK(!cow_timeline_svg(cap_open(&c), tl, in), "%s: write error", name);
+	*text = strdup(cap_close(&c));
+	if (json_dir) {
+		char path[8192];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%.4000s/%s", json_dir, name);
+		f = fopen(path, "w");
+		CHECK(f && fputs(*text, f) >= 0 && !fclose(f), "cannot write %s in the test dir", name);
+	}
+}
+
+static void test_timeline_svg(void)
+{
+	const uint64_t t0 = 1000000000ULL, ms = 1000000ULL;
+	struct cow_proc procs[3] = {
+		{ .tgid = 100, .ppid = 1, .start_ns = t0 - 500 * ms, .live = true, .comm = "parent" },
+		{ .tgid = 101, .ppid = 100, .start_ns = t0 + 100 * ms, .exit_ns = t0 + 600 * ms,
+		  .has_exit_ns = true, .comm = "chi<ld>&" },
+		{ .tgid = 102, .ppid = 100, .start_ns = t0 + 200 * ms, .live = true,
+		  .comm = "worker" },
+	};
+	struct cow_report r = { .mode = "run", .start_ns = t0, .end_ns = t0 + 1000 * ms,
+				.procs = procs, .nr_procs = 3 };
+	struct cow_timeline_info in = { .command = "./prog --x='<a&b>'", .r = &r };
+	struct cow_timeline tl;
+	char *svg = NULL;
+
+	snprintf(r.kernel, sizeof(r.kernel), "6.1.0-test");
+	r.total.val[COWSTAT_cow_copies] = 13;
+	r.total.val[COWSTAT_cow_reuses] = 2;
+	r.total.val[COWSTAT_forks] = 2;
+	r.total.have[COWSTAT_cow_copies] = true;
+	r.total.have[COWSTAT_cow_reuses] = true;
+	cow_timeline_init(&tl, t0);
+	for (int i = 0; i < 5; i++)
+		tl_event(&tl, 101, t0 + 150 * ms, true, CT_MAP_HEAP);
+	for (int i = 0; i < 3; i++)
+		tl_event(&tl, 101, t0 + 155 * ms, true, CT_MAP_STACK);
+	tl_event(&tl, 101, t0 + 300 * ms, false, 0);
+	tl_event(&tl, 101, t0 + 301 * ms, false, 0);
+	for (int i = 0; i < 4; i++)
+		tl_event(&tl, 100, t0 + 50 * ms, true, CT_MAP_ANON);
+	tl_event(&tl, 100, t0 + 900 * ms, true, CT_NR_MAP_KINDS);
+	tl_write("timeline.svg", &tl, &in, &svg);
+	CHECK(svg && strstr(svg, "<title>cowtrace timeline: ./prog --x=&apos;&lt;a&amp;b&gt;&apos;</title>"),
+	      "title escaped");
+	CHECK(svg && strstr(svg, ">101 chi&lt;ld&gt;&amp;</text>"), "comm escaped");
+	CHECK(svg && strstr(svg, "<g class=\"lane\" data-pid=\"101\" data-comm=\"chi&lt;ld&gt;&amp;\" data-copies=\"8\" data-reuses=\"2\" data-start-ns=\"100000000\" data-end-ns=\"600000000\">"),
+	      "lane 101");
+	CHECK(svg && strstr(svg, "<g class=\"bucket\" data-t-ns=\"150000000\" data-copies=\"8\" data-reuses=\"0\">"),
+	      "bucket at 150 ms");
+	CHECK(svg && strstr(svg, "heap=5 stack=3"), "stacked by kind");
+	CHECK(svg && !strstr(svg, "EVENTS LOST") && !strstr(svg, "<script") &&
+	      !strstr(svg, "foreignObject") && !strstr(svg, "href"), "self-contained, nothing lost");
+	free(svg);
+	in.lost = 7;
+	tl_write("timeline-lost.svg", &tl, &in, &svg);
+	CHECK(svg && strstr(svg, "7 EVENTS LOST (ring buffer full)"), "lost said");
+	free(svg);
+	/* PREEMPT_RT: the fault counters unavailable, the legend from events */
+	in.lost = 0;
+	r.total.have[COWSTAT_cow_copies] = false;
+	r.total.have[COWSTAT_cow_reuses] = false;
+	r.total.val[COWSTAT_cow_reuses] = 0;
+	tl_write("timeline-rt.svg", &tl, &in, &svg);
+	CHECK(svg && strstr(svg, "COW copies not counted on this kernel (the bars are a lower bound), 2 reuses (from events)") &&
+	      strstr(svg, "data-exact=\"0\"") &&
+	      strstr(svg, "<g class=\"legend\" data-kind=\"reuse\" data-pages=\"2\">") &&
+	      strstr(svg, "(counted from events)"), "not counted said");
+	free(svg);
+	cow_timeline_free(&tl);
+}
+
+static void test_timeline_lanes(void)
+{
+	const uint64_t t0 = 1000000000ULL, ms = 1000000ULL;
+	struct cow_proc procs[30];
+	struct cow_report r = { .mode = "run", .start_ns = t0, .end_ns = t0 + 20000 * ms,
+				.procs = procs, .nr_procs = 30 };
+	struct cow_timeline_info in = { .command = "lanes", .r = &r };
+	struct cow_timeline tl;
+	char *svg = NULL;
+
+	memset(procs, 0, sizeof(procs));
+	cow_timeline_init(&tl, t0);
+	for (int i = 0; i < 30; i++) {
+		procs[i].tgid = 1000 + i;
+		procs[i].ppid = 999;
+		procs[i].start_ns = t0 + (uint64_t)i * 100 * ms;
+		procs[i].exit_ns = t0 + (uint64_t)i * 100 * ms + 50 * ms;
+		procs[i].has_exit_ns = true;
+		snprintf(procs[i].comm, sizeof(procs[i].comm), "p%d", i);
+		for (int k = 0; k < i; k++)
+			tl_event(&tl, 1000 + i, procs[i].start_ns + 10 * ms, true, CT_MAP_HEAP);
+		r.total.val[COWSTAT_cow_copies] += i;
+	}
+	/* the last event at 2.91 s: one merge, 20 ms */
+	tl_write("timeline-lanes.svg", &tl, &in, &svg);
+	CHECK(tl.width_ns == 20 * ms, "width %llu", (unsigned long long)tl.width_ns);
+	/* 23 busiest lanes (p7..p29), the other 7 (0+1+...+6 = 21) summed */
+	CHECK(svg && strstr(svg, "<g class=\"lane\" data-pid=\"0\" data-comm=\"\" data-copies=\"21\" data-reuses=\"0\""),
+	      "other lane");
+	CHECK(svg && strstr(svg, ">other processes (7)</text>"), "other named");
+	CHECK(svg && strstr(svg, "data-pid=\"1007\"") && !strstr(svg, "data-pid=\"1006\""),
+	      "p7 drawn, p6 summed");
+	free(svg);
+	cow_timeline_free(&tl);
 }
 
 int main(int argc, char **argv)
@@ -953,6 +1175,10 @@ int main(int argc, char **argv)
 	run("report_json", test_report_json);
 	run("maps", test_maps);
 	run("events", test_events);
+	run("timeline_buckets", test_timeline_buckets);
+	run("xml_escape", test_xml_escape);
+	run("timeline_svg", test_timeline_svg);
+	run("timeline_lanes", test_timeline_lanes);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
