@@ -604,9 +604,10 @@ int cow_timeline_svg(FILE *f, const struct cow_timeline *tl, const struct cow_ti
 		cow_fmt_bytes(b, sizeof(b), bytes, false);
 		fprintf(f, " (%s)", b);
 	}
-	fprintf(f, ", %llu reuses%s, %llu forks (exact); events lost: %llu</text>\n",
+	fprintf(f, ", %llu reuses%s, %llu fork%s (exact); events lost: %llu</text>\n",
 		(unsigned long long)reuses, exact ? "" : " (from events)",
-		(unsigned long long)r->total.val[COWSTAT_forks], (unsigned long long)in->lost);
+		(unsigned long long)r->total.val[COWSTAT_forks],
+		r->total.val[COWSTAT_forks] == 1 ? "" : "s", (unsigned long long)in->lost);
 	if (in->lost || tl->dropped) {
 		fprintf(f, "<rect class=\"lost\" x=\"6\" y=\"50\" width=\"%d\" height=\"20\" fill=\"#ffd8d8\" stroke=\"#b00000\"/>\n",
 			W_TOTAL - 12);
