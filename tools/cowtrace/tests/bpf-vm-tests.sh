@@ -382,7 +382,7 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 	# fork); with 1000s none is, and the report's counts are the same.
 	run_cmd "$COWTRACE" --events --json --min-latency 1ns -o "$WORK/lat.jsonl" -- \
 		"$WORK/events-prog" counts
-	if [ "$rc" = 0 ] && python3 tests/events-check.py latency "$WORK/lat.jsonl" "$out" $rt \
+	if [ "$rc" = 0 ] && python3 tests/events-check.py latency "$WORK/lat.jsonl" "$out" $pre \
 		2>"$WORK/py.err"; then
 		pass events-min-latency
 	else
@@ -414,7 +414,7 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 	child=$(sed -n 's/^events-prog .*child=\([0-9]*\)$/\1/p' <<<"$out")
 	parent=$(sed -n 's/^events-prog .*parent=\([0-9]*\) .*/\1/p' <<<"$out")
 	rtarg=
-	[ $rt = 1 ] && rtarg=--rt
+	[ $pre = 1 ] && rtarg=--rt
 	# PREEMPT_RT: when the run says its programs missed invocations, a
 	# missed fork can leave the child without a record (so without a
 	# lane): the lanes are then checked against the report only.
@@ -496,10 +496,11 @@ if gcc -O2 -o "$WORK/events-prog" tests/events-prog.c 2>"$WORK/cc.err"; then
 		else
 			fail events-attach "exit $arc, $nc child and $np parent copies: $line $(cat "$WORK/attach.err")"
 		fi
-		# (PREEMPT_RT: no note of the misses here, so the lanes unchecked)
+		# (handlers preempted, RT or full/lazy: no note of the misses
+		# here, so the lanes unchecked)
 		tree=(--lanes 2 --pids "$parent,$child" --no-fork "$parent" --fork "$child"
 		      --exit "$child")
-		[ $rt = 1 ] && tree=()
+		[ $pre = 1 ] && tree=()
 		if [ "$arc" = 0 ] && [ -n "$child" ] &&
 		   tlout=$(python3 tests/timeline-check.py "$WORK/attach.svg" "${tree[@]}" \
 			--lost 0 2>&1) && grep -q "<title>cowtrace timeline: attach -p $apid</title>" "$WORK/attach.svg"; then

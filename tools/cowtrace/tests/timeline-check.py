@@ -18,8 +18,10 @@ Usage: timeline-check.py SVG [checks...]
                     and the stream show the same copies and reuses, the lanes
                     are the report's processes, the lost count is the
                     report's, and with nothing lost the bars' copies equal
-                    the report's exact total (add --rt on PREEMPT_RT, where
-                    the fault counters are unavailable: bars <= stream only)
+                    the report's exact total (add --rt on a kernel that
+                    preempts BPF handlers: PREEMPT_RT, or full/lazy
+                    preemption as 7.2's, where the fault counters are
+                    unavailable: bars <= stream only)
 Always: each lane's data-copies/data-reuses equal the sums of its buckets,
 and the file holds no script, foreignObject or external reference.
 Prints one line "copies=N reuses=N lanes=PID,..." and exits 1 on the first
@@ -153,7 +155,7 @@ def main():
             if not lost:
                 want(copies == exact, "bars %d copies, the report's exact total %d" % (copies, exact))
         else:
-            want(a.rt, "the report has no cow_copies count off PREEMPT_RT")
+            want(a.rt, "the report has no cow_copies count on a kernel that does not preempt BPF handlers")
     print("copies=%d reuses=%d lanes=%s" % (copies, reuses, ",".join(str(p) for p in order)))
 
 
