@@ -273,15 +273,10 @@ void cowstat_rec_bind(struct cowstat *cs, struct cowstat_rec *rec,
 
 	raw_spin_lock_irqsave(&cs->lock, flags);
 	if (rec->state == COWSTAT_REC_LIVE) {
-		unsigned int i;
-
 		cowstat_set_ident(rec, id);
 		rec->birth = birth;
 		/* @groups was read unlocked: keep only groups still active. */
-		for (i = 0; i < COWSTAT_MAX_GROUPS; i++)
-			if ((groups & BIT(i)) &&
-			    cs->groups[i].state == COWSTAT_GROUP_ACTIVE)
-				rec->groups |= BIT(i);
+		rec->groups |= groups & cowstat_groups_active_locked(cs);
 	}
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
 }
