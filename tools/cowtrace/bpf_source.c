@@ -35,6 +35,7 @@
 #include "source.h"
 #include "bpf_source.h"
 #include "maps.h"
+#include "ksyms.h"
 #include "cowtrace.skel.h"
 
 const bool cow_bpf_built = true;
@@ -76,25 +77,44 @@ struct bpf_state {
 	void *event_ctx;
 };
 
-/* 1 when sym is a text symbol in kallsyms, for kprobes. */
+/*
+ * /proc/kallsyms, read once while loading (ksyms.h says why) and freed
+ * when the programs are loaded.  A file that cannot be read finds nothing.
+ */
+static struct ksyms kallsyms;
+static bool kallsyms_read;
+
+/* true when sym is in kallsyms: a text symbol (for kprobes) unless data */
+static bool in_kallsyms_at(const char *sym, bool data, unsigned long long *addr)
+{
+	if (!kallsyms_read) {
+		kallsyms_read = true;
+		if (ksyms_load(&kallsyms, getenv("COWTRACE_KALLSYMS") ?: "/proc/kallsyms"))
+			return false;
+	}
+	return ksyms_find(&kallsyms, sym, !data, addr);
+}
+
 static bool in_kallsyms(const char *sym, bool data)
 {
-	char line[512], name[256], type;
-	unsigned long long addr;
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "re");
+	return in_kallsyms_at(sym, data, NULL);
+}
 
-	if (!f)
+/* A data symbol's address; false when absent or hidden (kptr_restrict). */
+static bool ksym_addr(const char *sym, __u64 *addr)
+{
+	unsigned long long a = 0;
+
+	if (!in_kallsyms_at(sym, true, &a) || !a)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
-			continue;
-		if (strcmp(name, sym))
-			continue;
-		found = data ? true : (type == 't' || type == 'T');
-	}
-	fclose(f);
-	return found;
+	*addr = a;
+	return true;
+}
+
+static void kallsyms_done(void)
+{
+	ksyms_free(&kallsyms);
+	kallsyms_read = false;
 }
 
 /*
@@ -804,13 +824,15 @@ int cow_bpf_source_open(struct cow_source *s)
 	bpf_map__set_max_entries(b->skel->maps.events,
 				 cow_bpf_want_events ? cow_bpf_events_kib * 1024U :
 				 (unsigned int)sysconf(_SC_PAGESIZE));
-	/* zero_pfn is zero_page_pfn in 7.x */
-	b->ksyms_fault = in_kallsyms("vmemmap_base", true) &&
-			 (in_kallsyms("zero_pfn", true) || in_kallsyms("zero_page_pfn", true));
-	b->ksyms_percpu = in_kallsyms("__per_cpu_offset", true);
+	/* The programs read these through their addresses; zero_pfn is zero_page_pfn in 7.x */
+	b->ksyms_fault = ksym_addr("vmemmap_base", &b->skel->rodata->ksym_vmemmap_base) &&
+			 (ksym_addr("zero_pfn", &b->skel->rodata->ksym_zero_pfn) ||
+			  ksym_addr("zero_page_pfn", &b->skel->rodata->ksym_zero_pfn));
+	b->ksyms_percpu = ksym_addr("__per_cpu_offset", &b->skel->rodata->ksym_per_cpu_offset);
 	set_hook_progs(b);
 	choose_methods(b, vmlinux);
 	btf__free(vmlinux);
+	kallsyms_done();
 	err = cowtrace_bpf__load(b->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)

@@ -34,14 +34,15 @@ const volatile bool maps_on;
 const volatile bool events_on;
 
 /*
- * Untyped ksyms: addresses from kallsyms (CONFIG_KALLSYMS_ALL), read with
- * probe_read.  Weak: the loader checks kallsyms itself and marks what
- * needs a missing one unavailable.
+ * Kernel data addresses from kallsyms (CONFIG_KALLSYMS_ALL), read with
+ * probe_read.  The loader sets them from its one read of the file (not
+ * __ksym externs: libbpf would read the whole file again) and marks the
+ * counters that need a missing one unavailable (0 then: probe_read of it
+ * fails and reads 0).
  */
-extern const void vmemmap_base __ksym __weak;
-extern const void zero_pfn __ksym __weak;
-extern const void zero_page_pfn __ksym __weak;	/* zero_pfn's name in 7.x */
-extern const void __per_cpu_offset __ksym __weak;
+const volatile __u64 ksym_vmemmap_base;
+const volatile __u64 ksym_zero_pfn;		/* zero_pfn, zero_page_pfn in 7.x */
+const volatile __u64 ksym_per_cpu_offset;	/* __per_cpu_offset[] */
 
 /* x86-64 PTE bits (arch/x86/include/asm/pgtable_types.h) */
 #define CT_PTE_PFN_MASK		0x000ffffffffff000ULL
@@ -254,7 +255,7 @@ static __always_inline __s64 mm_rss(struct mm_struct *mm, int member)
 		__u32 cpu;
 
 		for (cpu = 0; cpu < CT_MAX_CPUS && cpu < nr_cpus; cpu++) {
-			__u64 off = read_ulong((const char *)&__per_cpu_offset +
+			__u64 off = read_ulong((const char *)ksym_per_cpu_offset +
 					       cpu * sizeof(__u64));
 			__s32 v = 0;
 
@@ -657,12 +658,10 @@ static __always_inline bool kernel_6_1_shape(void)
 	return bpf_core_enum_value_exists(enum vm_fault_reason, VM_FAULT_WRITE);
 }
 
-/* zero_pfn, or 7.x's zero_page_pfn (a weak ksym not in kallsyms is 0) */
+/* zero_pfn, or 7.x's zero_page_pfn (the loader found one or the other) */
 static __always_inline __u64 zero_pfn_value(void)
 {
-	if (&zero_pfn)
-		return read_ulong(&zero_pfn);
-	return read_ulong(&zero_page_pfn);
+	return read_ulong((const void *)ksym_zero_pfn);
 }
 
 /* page->flags, an unsigned long before 7.x, a memdesc_flags_t after */
@@ -700,7 +699,7 @@ static __always_inline enum cowstat_page_kind pte_kind(__u64 pte, bool *excl)
 		return COWSTAT_PAGE_ZERO;
 	if (pte & CT_PTE_SPECIAL)
 		return COWSTAT_PAGE_PFN;
-	page = read_ulong(&vmemmap_base) + pfn * bpf_core_type_size(struct page);
+	page = read_ulong((const void *)ksym_vmemmap_base) + pfn * bpf_core_type_size(struct page);
 	head = page_head(page);
 	mapping = (__u64)BPF_CORE_READ((struct page *)head, mapping);
 	if (!(mapping & CT_PAGE_MAPPING_ANON))
@@ -963,7 +962,7 @@ static __always_inline void huge_wp_enter(struct vm_fault *vmf)
 	f.thp.pmd_pages = CT_HPAGE_PMD_NR;
 	/* cowstat_pmd_kind(); a write fault's huge PMD is present */
 	pmd = BPF_CORE_READ(vmf, orig_pmd.pmd);
-	page = read_ulong(&vmemmap_base) +
+	page = read_ulong((const void *)ksym_vmemmap_base) +
 	       ((pmd & CT_PHYSICAL_PMD_PAGE_MASK) >> CT_PAGE_SHIFT) *
 	       bpf_core_type_size(struct page);
 	mapping = (__u64)BPF_CORE_READ((struct page *)page, mapping);

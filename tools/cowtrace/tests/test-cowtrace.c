@@ -8,15 +8,19 @@
  * With an argument DIR it also writes DIR/escape.json, a document full of
  * awkward strings, for run-tests.sh to validate with python3 -m json.tool.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../cowtrace.h"
 #include "../events.h"
 #include "../hist.h"
 #include "../json.h"
+#include "../ksyms.h"
 #include "../maps.h"
 #include "../parse.h"
 #include "../report.h"
@@ -1149,6 +1153,71 @@ static void test_timeline_lanes(void)
 	cow_timeline_free(&tl);
 }
 
+/*
+ * kallsyms read once: a name there twice (a static function in two
+ * files), a module's symbol ("\t[mod]"), text and data types, a name
+ * absent, a prefix of a name, and addresses hidden as zeros.
+ */
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	bool done = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+	if (fd >= 0)
+		close(fd);
+	return done;
+}
+
+static void test_ksyms(void)
+{
+	char path[] = "/tmp/cowtrace-ksyms.XXXXXX";
+	unsigned long long a = 0;
+	struct ksyms k;
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		close(fd);
+	CHECK(fd >= 0 && write_file(path,
+		"ffffffff81000000 T _text\n"
+		"ffffffff81001000 t do_wp_page\n"
+		"ffffffff81002000 d zero_pfn\n"
+		"ffffffff81003000 t clear_page\n"
+		"ffffffff81004000 t clear_page\n"
+		"ffffffff82000000 D vmemmap_base\n"
+		"ffffffffc0001000 t cowstat_hit\t[cowstat]\n"
+		"ffffffffc0002000 d cowstat_data\t[cowstat]\n"), "fixture not written");
+	CHECK(ksyms_load(&k, path) == 0, "load failed");
+	CHECK(ksyms_find(&k, "do_wp_page", true, &a) && a == 0xffffffff81001000ULL,
+	      "do_wp_page: %llx", a);
+	CHECK(ksyms_find(&k, "clear_page", true, NULL), "a name there twice");
+	CHECK(!ksyms_find(&k, "zero_pfn", true, NULL), "data symbol found as text");
+	CHECK(ksyms_find(&k, "zero_pfn", false, &a) && a == 0xffffffff81002000ULL,
+	      "zero_pfn: %llx", a);
+	CHECK(ksyms_find(&k, "vmemmap_base", false, &a) && a == 0xffffffff82000000ULL,
+	      "vmemmap_base: %llx", a);
+	CHECK(ksyms_find(&k, "cowstat_hit", true, &a) && a == 0xffffffffc0001000ULL,
+	      "a module's symbol: %llx", a);
+	CHECK(!ksyms_find(&k, "cowstat_hit\t[cowstat]", false, NULL), "module name kept");
+	CHECK(!ksyms_find(&k, "do_wp", false, NULL), "a prefix found");
+	CHECK(!ksyms_find(&k, "wp_page_copy", false, NULL), "an absent name found");
+	ksyms_free(&k);
+
+	/* Without CAP_SYSLOG every address reads 0: found, at 0. */
+	CHECK(write_file(path, "0000000000000000 T _text\n0000000000000000 D zero_pfn\n"),
+	      "second fixture not written");
+	a = 1;
+	CHECK(ksyms_load(&k, path) == 0 && ksyms_find(&k, "zero_pfn", false, &a) && a == 0,
+	      "hidden address: %llx", a);
+	ksyms_free(&k);
+
+	/* Not kallsyms: refused, nothing found; a missing file: -ENOENT. */
+	CHECK(write_file(path, "hello world\n"), "third fixture not written");
+	CHECK(ksyms_load(&k, path) == -EINVAL && !ksyms_find(&k, "hello", false, NULL),
+	      "garbage accepted");
+	unlink(path);
+	CHECK(ksyms_load(&k, path) == -ENOENT, "a missing file not -ENOENT");
+}
+
 int main(int argc, char **argv)
 {
 	json_dir = argc > 1 ? argv[1] : NULL;
@@ -1179,6 +1248,7 @@ int main(int argc, char **argv)
 	run("xml_escape", test_xml_escape);
 	run("timeline_svg", test_timeline_svg);
 	run("timeline_lanes", test_timeline_lanes);
+	run("ksyms", test_ksyms);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
