@@ -5,8 +5,12 @@
 
 passed=0
 failed=0
-pass() { echo "PASS $LAYER/$1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $LAYER/$1: $2"; failed=$((failed + 1)); }
+# Each result is followed on stderr by the seconds since the one before
+# (bash's SECONDS: no fork), so a slow lane's log says where its time went.
+_t_last=$SECONDS
+_took() { echo "took $((SECONDS - _t_last))s: $LAYER/$1" >&2; _t_last=$SECONDS; }
+pass() { echo "PASS $LAYER/$1"; passed=$((passed + 1)); _took "$1"; }
+fail() { echo "FAIL $LAYER/$1: $2"; failed=$((failed + 1)); _took "$1"; }
 
 # run_cmd CMD...: runs CMD, keeps its status and output in $rc, $out, $err.
 run_cmd() {
