@@ -84,20 +84,19 @@ struct bpf_state {
 static struct ksyms kallsyms;
 static bool kallsyms_read;
 
-/* true when sym is in kallsyms: a text symbol (for kprobes) unless data */
-static bool in_kallsyms_at(const char *sym, bool data, unsigned long long *addr)
+static const struct ksyms *kallsyms_index(void)
 {
 	if (!kallsyms_read) {
 		kallsyms_read = true;
-		if (ksyms_load(&kallsyms, getenv("COWTRACE_KALLSYMS") ?: "/proc/kallsyms"))
-			return false;
+		ksyms_load(&kallsyms, "/proc/kallsyms");
 	}
-	return ksyms_find(&kallsyms, sym, !data, addr);
+	return &kallsyms;
 }
 
-static bool in_kallsyms(const char *sym, bool data)
+/* true when sym is a text symbol in kallsyms, for kprobes */
+static bool in_kallsyms(const char *sym)
 {
-	return in_kallsyms_at(sym, data, NULL);
+	return ksyms_find(kallsyms_index(), sym, true, NULL);
 }
 
 /* A data symbol's address; false when absent or hidden (kptr_restrict). */
@@ -105,7 +104,7 @@ static bool ksym_addr(const char *sym, __u64 *addr)
 {
 	unsigned long long a = 0;
 
-	if (!in_kallsyms_at(sym, true, &a) || !a)
+	if (!ksyms_find(kallsyms_index(), sym, false, &a) || !a)
 		return false;
 	*addr = a;
 	return true;
@@ -159,7 +158,7 @@ static const char *pick_symbol(const struct btf *vmlinux, const char *names, cha
 
 		snprintf(buf, len, "%.*s", (int)n, p);
 		if ((vmlinux && btf__find_by_name_kind(vmlinux, buf, BTF_KIND_FUNC) > 0) ||
-		    in_kallsyms(buf, false))
+		    in_kallsyms(buf))
 			return buf;
 		p += n + (p[n] == '|');
 	}
@@ -287,7 +286,7 @@ static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 				bpf_program__set_attach_target(h->entry, 0, h->sym);
 			if (h->ret)
 				bpf_program__set_attach_target(h->ret, 0, h->sym);
-		} else if (h->sym && in_kallsyms(h->sym, false)) {
+		} else if (h->sym && in_kallsyms(h->sym)) {
 			h->method = "kprobe";
 		} else {
 			h->method = "off";
