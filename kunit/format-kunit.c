@@ -473,6 +473,75 @@ static void cowstat_show_procs_rows(struct kunit *test)
 }
 
 /*
+ * The row writer against snprintf(): every digit-count boundary, the
+ * largest values a field can hold, a negative pid, a full comm; and the
+ * longest row fits in COWSTAT_ROW_MAX.
+ */
+static void cowstat_show_procs_numbers(struct kunit *test)
+{
+	static const u64 vals[] = {
+		0, 9, 10, 99, 100, 101, 999, 1000, 65535, 4294967295ULL,
+		4294967296ULL, 9999999999999999999ULL, 10000000000000000000ULL,
+		(u64)S64_MAX, (u64)S64_MAX + 1, U64_MAX,
+	};
+	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
+	struct cowstat_rec *rec;
+	char row[1024], field[32], want[32];
+	unsigned int i;
+	char *out;
+
+	rec = cowstat_kunit_rec(test, cs, 1, 100, COWSTAT_BIRTH_EXEC, NULL);
+	set_comm(rec, "0123456789abcdef");
+	rec->id.ppid = -2147483647 - 1;
+	rec->id.start_ns = U64_MAX;
+	rec->initiator_remote = -1;
+	atomic64_set(&rec->fork_ns, S64_MAX);
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		atomic64_set(&rec->c.v[i], vals[i % ARRAY_SIZE(vals)]);
+	/* The longest value in every counter: the longest row. */
+	atomic64_set(&rec->c.v[COWSTAT_NR_COUNTERS - 1], -1);
+
+	out = cowstat_kunit_show(test, cowstat_show_procs, cs, 4096, NULL);
+	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "100",
+						       row, sizeof(row)));
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
+		u64 v = i == COWSTAT_NR_COUNTERS - 1 ?
+			U64_MAX : vals[i % ARRAY_SIZE(vals)];
+
+		snprintf(want, sizeof(want), "%llu", v);
+		cowstat_kunit_field(out, row, cowstat_kunit_name(i), field,
+				    sizeof(field));
+		KUNIT_EXPECT_STREQ_MSG(test, field, want, "counter %s",
+				       cowstat_kunit_name(i));
+	}
+	cowstat_kunit_field(out, row, "ppid", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "-2147483648");
+	cowstat_kunit_field(out, row, "initiator_remote", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "-1");
+	cowstat_kunit_field(out, row, "start_ns", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "18446744073709551615");
+	cowstat_kunit_field(out, row, "fork_ns", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "9223372036854775807");
+	/* comm holds 15 characters; the 16th was never stored. */
+	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
+	KUNIT_EXPECT_STREQ(test, field, "0123456789abcde");
+
+	/* Every counter at its longest: still within COWSTAT_ROW_MAX. */
+	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
+		atomic64_set(&rec->c.v[i], -1);
+	rec->id.tgid = -2147483647 - 1;
+	rec->id.pid = -2147483647 - 1;
+	rec->initiator_remote = -2147483647 - 1;
+	rec->gen = U64_MAX;
+	rec->exit_ns = U64_MAX;
+	atomic64_set(&rec->fork_ns, -1);
+	out = cowstat_kunit_show(test, cowstat_show_procs, cs, 4096, NULL);
+	KUNIT_EXPECT_LE(test, strlen(strchr(out, '\n') + 1),
+			(size_t)COWSTAT_ROW_MAX);
+	KUNIT_EXPECT_EQ(test, cowstat_kunit_nr_lines(out), 2U);
+}
+
+/*
  * More rows than one seq_file buffer holds: the overflowing tries are
  * thrown away and the retry prints every record exactly once.
  */
@@ -833,6 +902,7 @@ static struct kunit_case cowstat_format_cases[] = {
 	KUNIT_CASE(cowstat_show_stats_overflow_retry),
 	KUNIT_CASE(cowstat_show_procs_header),
 	KUNIT_CASE(cowstat_show_procs_rows),
+	KUNIT_CASE(cowstat_show_procs_numbers),
 	KUNIT_CASE(cowstat_show_procs_overflow_retry),
 	KUNIT_CASE(cowstat_show_track_rows),
 	KUNIT_CASE(cowstat_show_track_overflow_retry),

@@ -58,7 +58,9 @@ static int procs_open(struct inode *inode, struct file *file)
 	size_t size;
 
 	cowstat_rec_counts(&cowstat_state, &n);
-	size = ((size_t)n.live + n.exited + 1) * COWSTAT_ROW_BYTES;
+	/* The header and the longest row fit in the slack. */
+	size = ((size_t)n.live + n.exited) * COWSTAT_ROW_BYTES +
+	       2 * COWSTAT_ROW_MAX;
 	return single_open_size(file, procs_show, inode->i_private,
 				min(size, COWSTAT_PROCS_GUESS_MAX));
 }

@@ -748,6 +748,13 @@ void cowstat_show_version(struct seq_file *m);
  */
 void cowstat_show_stats(struct seq_file *m, struct cowstat *cs);
 
+/*
+ * The longest procs or track row: ten fixed fields and the counters, each
+ * at most 20 digits after its separator, then the comm and the newline.
+ * A row is written only where this much of the seq_file buffer is free.
+ */
+#define COWSTAT_ROW_MAX	((10 + COWSTAT_NR_COUNTERS) * 21 + COWSTAT_COMM_LEN + 2)
+
 /**
  * cowstat_show_procs() - the procs file: header, one row per record
  * @m:  output
