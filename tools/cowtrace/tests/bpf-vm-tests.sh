@@ -608,6 +608,20 @@ if [ "$after615" = 1 ] && [ $rt = 0 ]; then
 		END { exit !f }' "$WORK/v24.out"; then
 		pass verify/s24-pte-reuse
 		grep -E '^verify: |^ *total +cow_reuses_moved ' "$WORK/v24.out" >&2
+	elif [ $pre = 1 ] && [ "$v24" = 3 ] && grep -q '^bpf missed ' "$WORK/v24.out" &&
+	     grep -q '^PASS .*s24-thp-pte-reuse' "$WORK/v24.out" &&
+	     grep -qE '^ *total .*DIFFERS' "$WORK/v24.out" &&
+	     ! grep -E '^ *total .*DIFFERS' "$WORK/v24.out" | grep -qvE ' -[0-9]+ +DIFFERS' &&
+	     awk -v m="$(sed -nE 's/^bpf missed ([0-9]+) .*/\1/p' "$WORK/v24.out" | head -n1)" \
+		'$1 == "total" && $2 == "wp_faults" && $6 == "DIFFERS" && -$5 > m { bad = 1 }
+		 END { exit bad }' "$WORK/v24.out"; then
+		# Misses in all three runs (a loaded host preempts the
+		# handlers more): the runs cannot be exact, by BPF's own
+		# report.  What must still hold: the module's scenario
+		# passed, and every total BPF differs in is below the module,
+		# its write faults short by no more than the misses.
+		pass verify/s24-pte-reuse
+		grep -E '^verify: |^bpf missed |^ *total .*DIFFERS' "$WORK/v24.out" >&2
 	else
 		fail verify/s24-pte-reuse "exit $v24 after $try runs: ${sum24:-no summary}; $(grep -E 'DIFFERS|^FAIL|^SKIP|bpf missed' "$WORK/v24.out" | head -5 | tr '\n' ' ')"
 	fi
