@@ -393,6 +393,18 @@ static void cowstat_show_procs_header(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, strncmp(nl - 5, " comm", 5), 0);
 }
 
+/* The column @name of @row (a row of @out) reads @want. */
+static void expect_field(struct kunit *test, const char *out, const char *row,
+			 const char *name, const char *want)
+{
+	char field[32] = "";
+
+	KUNIT_EXPECT_TRUE_MSG(test, cowstat_kunit_field(out, row, name, field,
+							sizeof(field)),
+			      "column %s", name);
+	KUNIT_EXPECT_STREQ_MSG(test, field, want, "column %s", name);
+}
+
 static void set_comm(struct cowstat_rec *rec, const char *comm)
 {
 	memset(rec->id.comm, 0, sizeof(rec->id.comm));
@@ -406,7 +418,7 @@ static void cowstat_show_procs_rows(struct kunit *test)
 	struct cowstat_rec *parent, *child, *gone;
 	struct cowstat_event ev = cowstat_kunit_event(COWSTAT_cow_copies, 3,
 						      0, 0);
-	char row[1024], field[32];
+	char row[1024];
 	char *out;
 	u64 v;
 
@@ -430,25 +442,19 @@ static void cowstat_show_procs_rows(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "100",
 						       row, sizeof(row)));
-	cowstat_kunit_field(out, row, "state", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "live");
-	cowstat_kunit_field(out, row, "birth", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "seen");
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "Web Content");
+	expect_field(test, out, row, "state", "live");
+	expect_field(test, out, row, "birth", "seen");
+	expect_field(test, out, row, "comm", "Web Content");
 	KUNIT_EXPECT_TRUE(test, cowstat_kunit_row_u64(out, parent->gen,
 						      "fork_ns", &v));
 	KUNIT_EXPECT_EQ(test, v, 900ULL);
 
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "101",
 						       row, sizeof(row)));
-	cowstat_kunit_field(out, row, "birth", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "fork");
-	cowstat_kunit_field(out, row, "initiator_remote", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "77");
+	expect_field(test, out, row, "birth", "fork");
+	expect_field(test, out, row, "initiator_remote", "77");
 	/* A comm cannot break the row: control characters are replaced. */
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "tab?bell?");
+	expect_field(test, out, row, "comm", "tab?bell?");
 	KUNIT_EXPECT_TRUE(test, cowstat_kunit_row_u64(out, child->gen,
 						      "cow_copies_anon", &v));
 	KUNIT_EXPECT_EQ(test, v, 3ULL);
@@ -461,12 +467,9 @@ static void cowstat_show_procs_rows(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "102",
 						       row, sizeof(row)));
-	cowstat_kunit_field(out, row, "state", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "exited");
-	cowstat_kunit_field(out, row, "birth", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "exec");
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-");
+	expect_field(test, out, row, "state", "exited");
+	expect_field(test, out, row, "birth", "exec");
+	expect_field(test, out, row, "comm", "-");
 	KUNIT_EXPECT_TRUE(test, cowstat_kunit_row_u64(out, gone->gen,
 						      "exit_ns", &v));
 	KUNIT_EXPECT_EQ(test, v, 31337ULL);
@@ -486,7 +489,7 @@ static void cowstat_show_procs_numbers(struct kunit *test)
 	};
 	struct cowstat *cs = cowstat_kunit_new(test, 8, 4);
 	struct cowstat_rec *rec;
-	char row[1024], field[32], want[32];
+	char row[1024], want[32];
 	unsigned int i;
 	char *out;
 
@@ -509,22 +512,14 @@ static void cowstat_show_procs_numbers(struct kunit *test)
 			U64_MAX : vals[i % ARRAY_SIZE(vals)];
 
 		snprintf(want, sizeof(want), "%llu", v);
-		cowstat_kunit_field(out, row, cowstat_kunit_name(i), field,
-				    sizeof(field));
-		KUNIT_EXPECT_STREQ_MSG(test, field, want, "counter %s",
-				       cowstat_kunit_name(i));
+		expect_field(test, out, row, cowstat_kunit_name(i), want);
 	}
-	cowstat_kunit_field(out, row, "ppid", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-2147483648");
-	cowstat_kunit_field(out, row, "initiator_remote", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-1");
-	cowstat_kunit_field(out, row, "start_ns", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "18446744073709551615");
-	cowstat_kunit_field(out, row, "fork_ns", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "9223372036854775807");
+	expect_field(test, out, row, "ppid", "-2147483648");
+	expect_field(test, out, row, "initiator_remote", "-1");
+	expect_field(test, out, row, "start_ns", "18446744073709551615");
+	expect_field(test, out, row, "fork_ns", "9223372036854775807");
 	/* comm holds 15 characters; the 16th was never stored. */
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "0123456789abcde");
+	expect_field(test, out, row, "comm", "0123456789abcde");
 
 	/* Every counter at its longest: still within COWSTAT_ROW_MAX. */
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
@@ -639,12 +634,9 @@ static void cowstat_show_track_rows(struct kunit *test)
 	snprintf(field, sizeof(field), "%lld", ga);
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "gen", field, row,
 						       sizeof(row)));
-	cowstat_kunit_field(out, row, "state", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "active");
-	cowstat_kunit_field(out, row, "tgid", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "100");
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "leader a");
+	expect_field(test, out, row, "state", "active");
+	expect_field(test, out, row, "tgid", "100");
+	expect_field(test, out, row, "comm", "leader a");
 	KUNIT_EXPECT_TRUE(test, cowstat_kunit_row_u64(out, ga,
 						      "cow_reuses_moved", &v));
 	KUNIT_EXPECT_EQ(test, v, 2ULL);
@@ -652,8 +644,7 @@ static void cowstat_show_track_rows(struct kunit *test)
 	snprintf(field, sizeof(field), "%lld", gb);
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "gen", field, row,
 						       sizeof(row)));
-	cowstat_kunit_field(out, row, "state", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "ended");
+	expect_field(test, out, row, "state", "ended");
 
 	/* After the file closes, nothing is left to read. */
 	cowstat_group_release(cs, &file);
@@ -732,23 +723,17 @@ static void cowstat_show_unavailable(struct kunit *test)
 	out = cowstat_kunit_show(test, cowstat_show_procs, cs, 4096, NULL);
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "tgid", "100",
 						       row, sizeof(row)));
-	cowstat_kunit_field(out, row, "cow_copies", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-");
-	cowstat_kunit_field(out, row, "wp_faults", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-");
-	cowstat_kunit_field(out, row, "cow_reuses", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "2");
-	cowstat_kunit_field(out, row, "comm", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "leader");
+	expect_field(test, out, row, "cow_copies", "-");
+	expect_field(test, out, row, "wp_faults", "-");
+	expect_field(test, out, row, "cow_reuses", "2");
+	expect_field(test, out, row, "comm", "leader");
 
 	out = cowstat_kunit_show(test, cowstat_show_track, cs, 4096, NULL);
 	snprintf(field, sizeof(field), "%lld", gen);
 	KUNIT_ASSERT_TRUE(test, cowstat_kunit_find_row(out, "gen", field, row,
 						       sizeof(row)));
-	cowstat_kunit_field(out, row, "cow_copies", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "-");
-	cowstat_kunit_field(out, row, "cow_reuses", field, sizeof(field));
-	KUNIT_EXPECT_STREQ(test, field, "2");
+	expect_field(test, out, row, "cow_copies", "-");
+	expect_field(test, out, row, "cow_reuses", "2");
 	cowstat_group_release(cs, &file);
 }
 
