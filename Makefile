@@ -10,10 +10,12 @@
 #   make demo             the main job: a demo in the test VM
 #   make check            every test; ends with "N passed, N failed, N skipped"
 #   make stress           load/unload, churn, fuzz and invariants at length in
-#                         the VM (STRESS_VMS="6.1 6.12 6.1-rt"; ~15 min each)
+#                         the VM on 6.1, 6.12, 6.1-rt and 6.12-rt (STRESS_VMS;
+#                         20-60 min each under TCG, two at a time)
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
-#   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel)
+#   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel),
+#                         and the interrupt latency it adds on the RT kernels
 #   make deb              the Debian packages cowstat-dkms and cowtrace, in build/deb/
 #   make deps             install what the project needs (Debian 12)
 #   make clean
@@ -79,6 +81,7 @@ lint:
 bench:
 	@scripts/deps
 	@bench/run
+	@bench/latency
 
 deb:
 	@scripts/deps
