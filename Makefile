@@ -11,7 +11,7 @@
 #   make check            every test; ends with "N passed, N failed, N skipped"
 #   make stress           load/unload, churn, fuzz and invariants at length in
 #                         the VM on 6.1, 6.12, 6.1-rt and 6.12-rt (STRESS_VMS;
-#                         20-60 min each under TCG, two at a time)
+#                         20-90 min each under TCG, two at a time)
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
 #   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel),
