@@ -644,6 +644,8 @@ static int bpf_read_stats(struct cow_source *s, struct cow_stats *st)
 		(unsigned long long)b->skel->bss->health[CT_HEALTH_RECS_FULL]);
 	bprintf(&o, "contexts_dropped %llu\n",
 		(unsigned long long)b->skel->bss->health[CT_HEALTH_CTX_FULL]);
+	bprintf(&o, "records_stale_replaced %llu\n",
+		(unsigned long long)b->skel->bss->health[CT_HEALTH_STALE]);
 	if (!o.p)
 		return -ENOMEM;
 	err = cow_stats_parse(o.p, st);

@@ -332,6 +332,29 @@ static __always_inline struct ct_rec *rec_new(__u64 mm, enum ct_birth birth,
 	return bpf_map_lookup_elem(&recs, &gen);
 }
 
+/*
+ * The record of a fork child's mm, from inside the fork: the one this fork
+ * made at an earlier VMA (bound to no task until sched_process_fork), else
+ * a new one bound to @t (NULL: later).  A record there already bound to a
+ * task is an earlier mm's at the same address whose exit_mmap was missed:
+ * it is retired, its row kept as exited, so the new process's counts do
+ * not add to the old one's.
+ */
+static __always_inline struct ct_rec *rec_of_child(__u64 mm, struct task_struct *t,
+						   __u32 grp)
+{
+	struct ct_rec *r = rec_find(mm);
+
+	if (r && !r->tgid)
+		return r;
+	if (r) {
+		r->exited = 1;
+		r->exit_ns = bpf_ktime_get_boot_ns();
+		health_inc(CT_HEALTH_STALE);
+	}
+	return rec_new(mm, CT_BIRTH_FORK, t, grp);
+}
+
 /* The task that owns mm: current when it runs on it, else mm->owner. */
 static __always_inline struct task_struct *mm_owner(struct mm_struct *mm)
 {
@@ -1076,10 +1099,7 @@ static __always_inline void cpr_enter(struct vm_area_struct *dst_vma,
 	parent = rec_of_mm(src_mm);
 	if (!parent)
 		return;
-	child = rec_find((__u64)dst_mm);
-	if (!child)
-		child = rec_new((__u64)dst_mm, CT_BIRTH_FORK, NULL,
-				rec_groups(parent));
+	child = rec_of_child((__u64)dst_mm, NULL, rec_groups(parent));
 	if (!child)
 		return;
 	map_key(&v.mkey, child, src_vma);
@@ -1112,7 +1132,14 @@ static __always_inline void cpr_enter(struct vm_area_struct *dst_vma,
 		health_inc(CT_HEALTH_CTX_FULL);
 }
 
-static __always_inline void cpr_exit(void)
+/*
+ * copy_page_range's return; @dst_mm is the call's child mm where the hook
+ * has its arguments (fexit), 0 where it has not (kretprobe).  An entry left
+ * by an earlier call whose return was missed (PREEMPT_RT, preempt=full) is
+ * used only for the same child: its baseline then covers VMAs of this fork
+ * that were not counted, never pages the child made after its fork.
+ */
+static __always_inline void cpr_exit(__u64 dst_mm)
 {
 	struct cowstat_incs incs = {};
 	struct mm_struct *mm;
@@ -1122,6 +1149,10 @@ static __always_inline void cpr_exit(void)
 
 	if (!v)
 		return;
+	if (dst_mm && v->dst_mm != dst_mm) {
+		bpf_map_delete_elem(&vmas, &t);
+		return;
+	}
 	mm = (struct mm_struct *)v->dst_mm;
 	v->f.d_anon = mm_rss(mm, CT_MM_ANONPAGES) - v->anon0;
 	v->f.d_file = mm_rss(mm, CT_MM_FILEPAGES) - v->file0;
@@ -1197,7 +1228,7 @@ static __always_inline void on_fork(struct task_struct *parent,
 	__u64 pmm = (__u64)BPF_CORE_READ(parent, mm);
 	struct cowstat_incs incs = {};
 	struct ct_rec *pr, *cr;
-	__u32 *grp;
+	__u32 *grp, t;
 
 	hit(CT_H_FORK);
 	if (ptgid == ctgid)
@@ -1206,13 +1237,17 @@ static __always_inline void on_fork(struct task_struct *parent,
 	if (!grp || !*grp)
 		return;
 	bpf_map_update_elem(&tgid_groups, &ctgid, grp, BPF_ANY);
+	/*
+	 * This fork's copy is over: a copy_page_range context still kept
+	 * lost its return to a miss, and must not meet the next fork's.
+	 */
+	t = tid();
+	bpf_map_delete_elem(&vmas, &t);
 	if (!cmm || cmm == pmm || task_is_kthread(parent))
 		return;		/* vfork, CLONE_VM: no mm copied */
 	pr = rec_of_mm((struct mm_struct *)pmm);
-	cr = rec_find(cmm);
-	if (!cr)
-		cr = rec_new(cmm, CT_BIRTH_FORK, child, 0);
-	else
+	cr = rec_of_child(cmm, child, 0);
+	if (cr && !cr->tgid)
 		rec_ident(cr, child);
 	if (!pr)
 		return;
@@ -1400,9 +1435,9 @@ int BPF_PROG(fe_copy_page_range, struct vm_area_struct *dst_vma,
 }
 
 SEC("fexit/copy_page_range")
-int BPF_PROG(fx_copy_page_range)
+int BPF_PROG(fx_copy_page_range, struct vm_area_struct *dst_vma)
 {
-	cpr_exit();
+	cpr_exit((__u64)BPF_CORE_READ(dst_vma, vm_mm));
 	return 0;
 }
 
@@ -1417,7 +1452,7 @@ int BPF_KPROBE(kp_copy_page_range, struct vm_area_struct *dst_vma,
 SEC("kretprobe/copy_page_range")
 int BPF_KRETPROBE(kr_copy_page_range)
 {
-	cpr_exit();
+	cpr_exit(0);
 	return 0;
 }
 

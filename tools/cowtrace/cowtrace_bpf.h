@@ -157,6 +157,7 @@ enum ct_health {
 	CT_HEALTH_CTX_FULL,	/* an invocation context could not be kept */
 	CT_HEALTH_UNCORRELATED,	/* a nested marker without its outer call */
 	CT_HEALTH_MAPS_FULL,	/* --maps: an event whose mapping had no entry */
+	CT_HEALTH_STALE,	/* a missed exit's record met a new mm there */
 	CT_NR_HEALTH
 };
 
