@@ -583,7 +583,7 @@ elif [ $pre = 1 ] && [ "$vrc" = 3 ] && grep -q '^bpf missed ' "$WORK/verify.out"
 	pass "verify/scenarios"
 	grep '^bpf missed ' "$WORK/verify.out" >&2
 else
-	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
+	fail "verify/scenarios" "exit $vrc: ${summary:-no summary}; $(grep -E '^ *total .*DIFFERS|^bpf missed|^(module|bpf) let ' "$WORK/verify.out" | tr '\n' ' ')$(grep -E '^ +[0-9].*DIFFERS|missing in' "$WORK/verify.out" | head -5 | tr '\n' ' ')"
 fi
 # s24 (6.15+: a large folio's pages reused in place, told by the
 # ptep_set_access_flags hook) alone under verify, its fault counters
@@ -662,7 +662,8 @@ else
 		# the sum -1674).
 		pass verify/storm
 	else
-		fail verify/storm "exit $src: ${ssum:-no summary}; $(grep -E 'DIFFERS|missing in|bpf missed' "$WORK/verify-storm.out" | head -5 | tr '\n' ' ') storm: $(tr '\n' ' ' <"$WORK/storm.out")"
+		# every total that differs and the miss line: which rule failed
+		fail verify/storm "exit $src: ${ssum:-no summary}; $(grep -E '^ *total .*DIFFERS|^bpf missed|^(module|bpf) let ' "$WORK/verify-storm.out" | tr '\n' ' ') storm: $(tr '\n' ' ' <"$WORK/storm.out")"
 	fi
 	grep -E '^verify: ' "$WORK/verify-storm.out" >&2
 	tr '\n' ' ' <"$WORK/storm.out" >&2
