@@ -293,6 +293,8 @@ static char *expected_stats(struct kunit *test, struct cowstat *cs)
 			 cs->nr_created);
 	len += scnprintf(buf + len, size - len, "records_recycled %llu\n",
 			 cs->nr_recycled);
+	len += scnprintf(buf + len, size - len, "records_pool %u\n",
+			 cs->pool_size);
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
 		len += scnprintf(buf + len, size - len, "%s %lld\n",
 				 health_names[i],
@@ -331,6 +333,8 @@ static void cowstat_show_stats_text(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\ncow_copies_zero 10\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\nrecords_live 1\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\nrecords_exited 1\n"));
+	/* max_records 8 + max_exited 4 + 8 / 8 + 16 */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\nrecords_pool 29\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(out, "\nevents_unrecorded 1\n"));
 	KUNIT_EXPECT_EQ(test, strncmp(out, "forks 0\n", 8), 0);
 }
@@ -348,9 +352,9 @@ static void cowstat_show_stats_overflow_retry(struct kunit *test)
 	big = cowstat_kunit_show(test, cowstat_show_stats, cs, 65536, NULL);
 	KUNIT_EXPECT_GE(test, overflows, 1U);
 	KUNIT_EXPECT_STREQ(test, small, big);
-	/* records_live/exited/created/recycled, health, groups, fork_ns */
+	/* records_live/exited/created/recycled/pool, health, groups, fork_ns */
 	KUNIT_EXPECT_EQ(test, cowstat_kunit_nr_lines(big),
-			COWSTAT_NR_COUNTERS + 4 + COWSTAT_NR_HEALTH + 2);
+			COWSTAT_NR_COUNTERS + 5 + COWSTAT_NR_HEALTH + 2);
 }
 
 /* ------------------------------------------------------------------ */

@@ -183,6 +183,7 @@ void cowstat_show_stats(struct seq_file *m, struct cowstat *cs)
 	seq_printf(m, "records_exited %u\n", n.exited);
 	seq_printf(m, "records_created %llu\n", n.created);
 	seq_printf(m, "records_recycled %llu\n", n.recycled);
+	seq_printf(m, "records_pool %u\n", cs->pool_size);
 	for (i = 0; i < COWSTAT_NR_HEALTH; i++)
 		seq_printf(m, "%s %lld\n", cowstat_health_name(i),
 			   (long long)atomic64_read(&cs->health[i]));

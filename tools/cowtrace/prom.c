@@ -119,6 +119,8 @@ static const struct {
 	  "Per-process records of live mms.", false },
 	{ "records_exited", "cowstat_records_exited", "gauge",
 	  "Retired records kept in the exited ring.", false },
+	{ "records_pool", "cowstat_records_pool", "gauge",
+	  "Records allocated at load (max_records + max_exited + max_records/8 + 16).", false },
 	{ "records_dropped", "cowstat_records_dropped_total", "counter",
 	  "New mms that got no record (max_records reached).", false },
 	{ "records_stale_replaced", "cowstat_records_stale_replaced_total", "counter",

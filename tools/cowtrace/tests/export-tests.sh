@@ -96,6 +96,8 @@ want_lines exposition_values "$WORK/stdout.prom" \
 	'cowstat_fork_copy_seconds_total 3.000000007' \
 	'cowstat_records_dropped_total 0' \
 	'cowstat_records_live 12' \
+	'# TYPE cowstat_records_pool gauge' \
+	'cowstat_records_pool 5648' \
 	'cowstat_probe_missed_total{probe="wp_page_copy"} 3' \
 	'cowstat_probe_attached{probe="hugetlb_wp",method="none"} 0' \
 	'cowstat_probe_attached{probe="wp_page_copy",method="int3"} 1' \
