@@ -351,6 +351,8 @@ static __always_inline struct ct_rec *rec_of_child(__u64 mm, struct task_struct 
 		r->exited = 1;
 		r->exit_ns = bpf_ktime_get_boot_ns();
 		health_inc(CT_HEALTH_STALE);
+		/* unbound even if no new record fits */
+		bpf_map_delete_elem(&mm_gen, &mm);
 	}
 	return rec_new(mm, CT_BIRTH_FORK, t, grp);
 }
