@@ -120,7 +120,7 @@ static const struct {
 	{ "records_exited", "cowstat_records_exited", "gauge",
 	  "Retired records kept in the exited ring.", false },
 	{ "records_pool", "cowstat_records_pool", "gauge",
-	  "Records allocated at load (max_records + max_exited + max_records/8 + 16).", false },
+	  "Records the module allocated at load, its whole pool.", false },
 	{ "records_dropped", "cowstat_records_dropped_total", "counter",
 	  "New mms that got no record (max_records reached).", false },
 	{ "records_stale_replaced", "cowstat_records_stale_replaced_total", "counter",
