@@ -61,7 +61,13 @@ static bool cowstat_owner_ident(struct mm_struct *mm, struct cowstat_ident *id)
 	return found;
 }
 
-struct cowstat_rec *cowstat_rec_of_mm(struct mm_struct *mm)
+DEFINE_PER_CPU(struct cowstat_rec *, cowstat_rec_hot);
+
+/*
+ * @mm's record, created if need be, and remembered as this CPU's hint
+ * (cowstat_rec_of_mm() tries the hint first).
+ */
+struct cowstat_rec *cowstat_rec_of_mm_slow(struct mm_struct *mm)
 {
 	struct cowstat_ident id;
 	struct cowstat_rec *rec;
@@ -69,12 +75,15 @@ struct cowstat_rec *cowstat_rec_of_mm(struct mm_struct *mm)
 	if (!cowstat_records_enabled)
 		return NULL;
 	rec = cowstat_rec_find(&cowstat_state, mm);
+	if (!rec) {
+		memset(&id, 0, sizeof(id));
+		rec = cowstat_rec_get(&cowstat_state, mm, COWSTAT_BIRTH_SEEN,
+				      cowstat_owner_ident(mm, &id) ? &id : NULL,
+				      NULL);
+	}
 	if (rec)
-		return rec;
-	memset(&id, 0, sizeof(id));
-	return cowstat_rec_get(&cowstat_state, mm, COWSTAT_BIRTH_SEEN,
-			       cowstat_owner_ident(mm, &id) ? &id : NULL,
-			       NULL);
+		this_cpu_write(cowstat_rec_hot, rec);
+	return rec;
 }
 
 struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
@@ -126,38 +135,18 @@ struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
 	return rec;
 }
 
-/* The same for an event that adds 1 to each counter of @o. */
-struct cowstat_rec *cowstat_charge_fault_ones(struct mm_struct *mm,
-					      unsigned long address,
-					      const struct cowstat_ones *o)
-{
-	struct cowstat_rec *rec;
-
-	if (unlikely(current->mm != mm || (current->flags & PF_KTHREAD))) {
-		struct cowstat_incs incs = { };
-		unsigned int k;
-
-		for (k = 0; k < o->n; k++)
-			cowstat_incs_add(&incs, o->id[k], 1);
-		return cowstat_charge_fault(mm, address, &incs);
-	}
-	rec = cowstat_rec_of_mm(mm);
-	cowstat_account_ones(&cowstat_state, rec, address, o);
-	return rec;
-}
-
 /*
- * The outcome of a write fault whose wp_faults (and remote_events) were
- * charged at its entry to @rec: the same event, told later.  The record
- * cannot have retired in between (the faulting mm is alive); a record
- * keyed by another mm is looked up again.
+ * cowstat_charge_fault_ones() for a remote initiator: the increments are
+ * built so that cowstat_charge_fault() adds remote_events and names it.
  */
-void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
-			    const struct cowstat_ones *o)
+struct cowstat_rec *cowstat_charge_remote_ones(struct mm_struct *mm,
+					       unsigned long address,
+					       const struct cowstat_ones *o)
 {
-	struct cowstat_rec *rec = p->rec;
+	struct cowstat_incs incs = { };
+	unsigned int k;
 
-	if (!rec || READ_ONCE(rec->key) != p->mm)
-		rec = cowstat_rec_of_mm(p->mm);
-	cowstat_account_ones(&cowstat_state, rec, p->address, o);
+	for (k = 0; k < o->n; k++)
+		cowstat_incs_add(&incs, o->id[k], 1);
+	return cowstat_charge_fault(mm, address, &incs);
 }

@@ -306,7 +306,37 @@ static inline struct cowstat_fault_ctx *cowstat_fault_ctx(struct mm_struct *mm)
 /* ------------------------------------------------------------------ */
 
 void cowstat_ident_of(struct task_struct *t, struct cowstat_ident *id);
-struct cowstat_rec *cowstat_rec_of_mm(struct mm_struct *mm);
+struct cowstat_rec *cowstat_rec_of_mm_slow(struct mm_struct *mm);
+
+/*
+ * The record each CPU found last: events come in runs from one process,
+ * so most lookups end at this hint, without hashing.  It is checked
+ * against the record itself.  A record stays in the pool while the module
+ * is loaded (it only changes state and key); one keyed by @mm and live is
+ * @mm's, as the hash holds one live record per key; and @mm's record
+ * cannot retire while an event of @mm is being charged (it retires at
+ * exit_mmap, or when a new mm takes its address).  A record is made
+ * live last (cowstat_rec_get() releases its state after the key and the
+ * zeroed counters), and a free one is made free before it is keyed again,
+ * so a hint read key first, then state, that sees @mm and live sees the
+ * record whole and in @mm's life.
+ */
+DECLARE_PER_CPU(struct cowstat_rec *, cowstat_rec_hot);
+
+/* @mm's record (created when first met), or NULL: not recorded. */
+static __always_inline struct cowstat_rec *
+cowstat_rec_of_mm(struct mm_struct *mm)
+{
+	struct cowstat_rec *rec = this_cpu_read(cowstat_rec_hot);
+
+	/* Key, then state: both pair with cowstat_rec_get()'s release. */
+	if (likely(rec && smp_load_acquire(&rec->key) == mm &&
+		   /* Live: made so last, see above. */
+		   smp_load_acquire(&rec->state) == COWSTAT_REC_LIVE))
+		return rec;
+	return cowstat_rec_of_mm_slow(mm);
+}
+
 struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
 				      enum cowstat_birth birth,
 				      const struct cowstat_ident *id,
@@ -315,11 +345,41 @@ struct cowstat_rec *cowstat_rec_fresh(struct mm_struct *mm,
 struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
 					 unsigned long address,
 					 struct cowstat_incs *incs);
-struct cowstat_rec *cowstat_charge_fault_ones(struct mm_struct *mm,
-					      unsigned long address,
-					      const struct cowstat_ones *o);
-void cowstat_charge_outcome(const struct cowstat_wp_pending *p,
-			    const struct cowstat_ones *o);
+struct cowstat_rec *cowstat_charge_remote_ones(struct mm_struct *mm,
+					       unsigned long address,
+					       const struct cowstat_ones *o);
+
+/* Charges 1 to each counter of @o for a fault on @mm; returns the record. */
+static __always_inline struct cowstat_rec *
+cowstat_charge_fault_ones(struct mm_struct *mm, unsigned long address,
+			  const struct cowstat_ones *o)
+{
+	struct cowstat_rec *rec;
+
+	if (unlikely(current->mm != mm || (current->flags & PF_KTHREAD)))
+		return cowstat_charge_remote_ones(mm, address, o);
+	rec = cowstat_rec_of_mm(mm);
+	cowstat_account_ones(&cowstat_state, rec, address, o);
+	return rec;
+}
+
+/*
+ * The outcome of a write fault whose wp_faults (and remote_events) were
+ * charged at its entry to @p->rec: the same event, told later.  The
+ * record cannot have retired in between (the faulting mm is alive); a
+ * record keyed by another mm is looked up again.
+ */
+static __always_inline void
+cowstat_charge_outcome(const struct cowstat_wp_pending *p,
+		       const struct cowstat_ones *o)
+{
+	struct cowstat_rec *rec = p->rec;
+
+	if (unlikely(!rec || READ_ONCE(rec->key) != p->mm))
+		rec = cowstat_rec_of_mm(p->mm);
+	cowstat_account_ones(&cowstat_state, rec, p->address, o);
+}
+
 u64 cowstat_gen_now(void);
 
 /* The vm_fault_t a fault handler returned (in a kretprobe handler). */

@@ -265,7 +265,7 @@ static __always_inline void cowstat_install(struct page *page,
 					    unsigned long addr,
 					    unsigned long ra)
 {
-	struct cowstat_incs incs = { };
+	struct cowstat_ones ones = { };
 	struct cowstat_fault_ctx *f;
 	struct cowstat_vma_ctx *v;
 
@@ -302,8 +302,8 @@ static __always_inline void cowstat_install(struct page *page,
 			v->f.eager++;
 		return;
 	case COWSTAT_SITE_COW_AT_FAULT:
-		cowstat_incs_add(&incs, COWSTAT_cow_at_fault, 1);
-		cowstat_charge_fault(vma->vm_mm, addr, &incs);
+		cowstat_ones_add(&ones, COWSTAT_cow_at_fault);
+		cowstat_charge_fault_ones(vma->vm_mm, addr, &ones);
 		return;
 	}
 }

@@ -256,7 +256,8 @@ struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
 	rec->exit_ns = 0;
 	atomic64_set(&rec->fork_ns, 0);
 	cowstat_counters_zero(&rec->c);
-	rec->state = COWSTAT_REC_LIVE;
+	/* Last: cowstat_rec_of_mm()'s per-CPU hint trusts a live record. */
+	smp_store_release(&rec->state, COWSTAT_REC_LIVE);
 	cs->nr_live++;
 	cs->nr_created++;
 	hlist_add_head_rcu(&rec->node, cowstat_bucket(cs, key));
