@@ -30,6 +30,7 @@ enum cowstat_probe_id {
 	COWSTAT_P_EXIT_MMAP,
 	COWSTAT_P_COPY_PROCESS,
 	COWSTAT_P_COPY_PAGE_RANGE,
+	COWSTAT_P_COPY_NAMESPACES,
 	COWSTAT_P_COPY_HUGE_PMD,
 	COWSTAT_P_EXEC,
 	COWSTAT_P_DO_WP_PAGE,
@@ -168,14 +169,12 @@ void cowstat_show_probes(struct seq_file *m);
 
 /**
  * enum cowstat_tct_kind - the outer contexts a task can be inside
- * @COWSTAT_TCT_FORK:  copy_process
- * @COWSTAT_TCT_VMA:   copy_page_range (nested in copy_process)
+ * @COWSTAT_TCT_FORK:  copy_process (with the VMA its dup_mmap is copying)
  * @COWSTAT_TCT_FAULT: do_wp_page, do_huge_pmd_wp_page or hugetlb_fault
  * @COWSTAT_TCT_KINDS: number of kinds
  */
 enum cowstat_tct_kind {
 	COWSTAT_TCT_FORK,
-	COWSTAT_TCT_VMA,
 	COWSTAT_TCT_FAULT,
 	COWSTAT_TCT_KINDS
 };
@@ -206,12 +205,15 @@ struct cowstat_wp_pending {
 	bool uffd;
 };
 
-/* One task's slot: its open contexts and its pending write fault. */
+/*
+ * One task's slot: its open contexts and its pending write fault; one
+ * cache line, so that two tasks' slots never share one.
+ */
 struct cowstat_tct_slot {
 	const void *key;
 	void *ctx[COWSTAT_TCT_KINDS];
 	struct cowstat_wp_pending wp;
-};
+} __aligned(64);
 
 int cowstat_tct_init(unsigned int slots);
 void cowstat_tct_exit(void);
@@ -243,23 +245,51 @@ static inline void cowstat_tct_leave(enum cowstat_tct_kind kind)
 /* Contexts kept in kretprobe instance data                            */
 /* ------------------------------------------------------------------ */
 
-/* copy_process */
-struct cowstat_fork_ctx {
-	u64 gen0;
-	u64 copy_ns;
-	bool in_tct;
-};
-
-/* copy_page_range */
+/* One VMA that fork's dup_mmap copies (copy_page_range). */
 struct cowstat_vma_ctx {
 	struct mm_struct *dst_mm;
 	unsigned long start;
 	unsigned long end;
-	u64 t0;
 	s64 anon0, file0, shmem0, swap0, pt0, huge0;
 	struct cowstat_fork_vma f;
-	bool in_tct;
 };
+
+/**
+ * struct cowstat_fork_ctx - one fork, from copy_process to its return
+ * @gen0:     the record generation when it began
+ * @copy_ns:  the time its address space copy took
+ * @t_copy:   when the copy began (the first copy_page_range)
+ * @child_mm: the mm being copied into (NULL before the first VMA)
+ * @copying:  between the first copy_page_range and the end of dup_mmap
+ * @vma_open: @vma is being copied: its counts are still to be charged
+ * @in_tct:   the context is in the task-context table
+ * @vma:      the VMA copy_page_range was last called for
+ *
+ * copy_page_range has an entry hook only.  A VMA's copy is over when the
+ * next one begins, when dup_mmap is over (copy_namespaces, the next step
+ * of copy_process), or when the child's mm is torn down after a failure
+ * (exit_mmap); nothing else changes the child's mm in between, so its
+ * counters' deltas since the VMA's entry are what the VMA shared.
+ */
+struct cowstat_fork_ctx {
+	u64 gen0;
+	u64 copy_ns;
+	u64 t_copy;
+	struct mm_struct *child_mm;
+	bool copying;
+	bool vma_open;
+	bool in_tct;
+	struct cowstat_vma_ctx vma;
+};
+
+/* The VMA current's fork is copying into @mm, or NULL. */
+static inline struct cowstat_vma_ctx *cowstat_fork_vma(struct mm_struct *mm)
+{
+	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
+
+	return fork && fork->vma_open && fork->vma.dst_mm == mm ?
+	       &fork->vma : NULL;
+}
 
 /* copy_huge_pmd */
 struct cowstat_thp_copy {
@@ -415,10 +445,9 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 			       struct pt_regs *regs);
 int cowstat_copy_process_ret(struct kretprobe_instance *ri,
 			     struct pt_regs *regs);
-int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
-				  struct pt_regs *regs);
-int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
-				struct pt_regs *regs);
+int cowstat_copy_page_range_pre(struct kprobe *p, struct pt_regs *regs);
+int cowstat_copy_namespaces_pre(struct kprobe *p, struct pt_regs *regs);
+void cowstat_fork_mm_exit(struct mm_struct *mm);
 int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
 				struct pt_regs *regs);
 int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
@@ -474,6 +503,8 @@ static __always_inline struct pt_regs *cowstat_fregs(struct ftrace_regs *fregs)
 			  struct ftrace_ops *op, struct ftrace_regs *fregs)
 
 COWSTAT_FENTRY_DECL(cowstat_exit_mmap);
+COWSTAT_FENTRY_DECL(cowstat_copy_page_range);
+COWSTAT_FENTRY_DECL(cowstat_copy_namespaces);
 COWSTAT_FENTRY_DECL(cowstat_task_free);
 COWSTAT_FENTRY_DECL(cowstat_do_wp_page);
 COWSTAT_FENTRY_DECL(cowstat_install);

@@ -297,8 +297,8 @@ static __always_inline void cowstat_install(struct page *page,
 			f->wp.installs++;
 		return;
 	case COWSTAT_SITE_FORK:
-		v = cowstat_tct_find(COWSTAT_TCT_VMA);
-		if (v && v->dst_mm == vma->vm_mm)
+		v = cowstat_fork_vma(vma->vm_mm);
+		if (v)
 			v->f.eager++;
 		return;
 	case COWSTAT_SITE_COW_AT_FAULT:

@@ -5,13 +5,17 @@
  * copy_process (kretprobe): the outer context of one fork; at its return
  *   the child task has its final pid/tgid (during copy_page_range they are
  *   still the parent's), so the child's record is bound there.
- * copy_page_range (kretprobe): one VMA; what fork shared is the delta of
- *   the child mm's counters across the call, since nothing else touches
- *   the child mm during its own fork.
+ * copy_page_range (entry only): one VMA; what fork shared is the delta of
+ *   the child mm's counters from this entry to the end of the VMA's copy,
+ *   since nothing else touches the child mm during its own fork.  That
+ *   end needs no return hook: it is the next copy_page_range's entry, or
+ *   copy_namespaces (entry only), which copy_process calls right after
+ *   the mm copy, or exit_mmap of the child's mm when the copy failed.
+ *   A kretprobe here cost about 800 instructions a VMA.
  * copy_huge_pmd (kretprobe): a THP PMD shared when it returns 0 and the
  *   child gained a whole THP of anonymous pages.
  * Pinned pages copied eagerly show up as anon installs into the child
- * while the copy_page_range context is open (hook_fault.c, hook_huge.c).
+ * while a VMA's copy is open (hook_fault.c, hook_huge.c).
  */
 
 #include <linux/err.h>
@@ -24,61 +28,6 @@
 
 #include "compat.h"
 #include "glue.h"
-
-int cowstat_copy_process_entry(struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
-{
-	struct kernel_clone_args *args =
-		(void *)regs_get_kernel_argument(regs, 3);
-	struct cowstat_fork_ctx *ctx = (void *)ri->data;
-
-	if (!cowstat_outer_on())
-		return 1;
-	cowstat_hit(COWSTAT_P_COPY_PROCESS);
-	/* Threads, vfork and kernel threads do not copy an mm. */
-	if ((args->flags & CLONE_VM) || !current->mm ||
-	    (current->flags & PF_KTHREAD))
-		return 1;
-	ctx->gen0 = cowstat_gen_now();
-	ctx->copy_ns = 0;
-	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(cowstat_copy_process_entry);
-
-int cowstat_copy_process_ret(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
-{
-	struct task_struct *p = (void *)regs_return_value(regs);
-	struct cowstat_fork_ctx *ctx = (void *)ri->data;
-	struct cowstat_event ev = { };
-	struct cowstat_rec *parent, *child;
-	struct cowstat_ident id;
-
-	if (!cowstat_on())
-		return 0;
-	if (ctx->in_tct)
-		cowstat_tct_leave(COWSTAT_TCT_FORK);
-	if (IS_ERR_OR_NULL(p) || !p->mm)
-		return 0;
-
-	/* The child cannot run before wake_up_new_task(): p is stable. */
-	parent = cowstat_rec_of_mm(current->mm);
-	cowstat_ident_of(p, &id);
-	child = cowstat_rec_fresh(p->mm, COWSTAT_BIRTH_FORK, &id, parent,
-				  ctx->gen0);
-	if (child)
-		cowstat_rec_bind(&cowstat_state, child, COWSTAT_BIRTH_FORK,
-				 &id, parent ? READ_ONCE(parent->groups) : 0);
-
-	cowstat_incs_add(&ev.incs, COWSTAT_forks, 1);
-	cowstat_account(&cowstat_state, parent, &ev);
-	cowstat_account_fork_ns(&cowstat_state, parent, ctx->copy_ns);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(cowstat_copy_process_ret);
 
 static void cowstat_snapshot(struct cowstat_vma_ctx *ctx, struct mm_struct *mm)
 {
@@ -108,33 +57,132 @@ static void cowstat_charge_fork(struct mm_struct *child_mm,
 							 child_mm), &ev);
 }
 
-int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
-				  struct pt_regs *regs)
+/* The VMA @fork was copying is copied: charge what it shared. */
+static void cowstat_vma_close(struct cowstat_fork_ctx *fork)
 {
-	struct vm_area_struct *dst_vma =
-		(void *)regs_get_kernel_argument(regs, 0);
-	struct vm_area_struct *src_vma =
-		(void *)regs_get_kernel_argument(regs, 1);
-	struct cowstat_vma_ctx *ctx = (void *)ri->data;
-	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
-	struct mm_struct *dst_mm = dst_vma->vm_mm;
+	struct cowstat_vma_ctx *ctx = &fork->vma;
+	struct mm_struct *mm = ctx->dst_mm;
+
+	if (!fork->vma_open)
+		return;
+	fork->vma_open = false;
+	ctx->f.d_anon = cowstat_mm_rss(mm, MM_ANONPAGES) - ctx->anon0;
+	ctx->f.d_file = cowstat_mm_rss(mm, MM_FILEPAGES) - ctx->file0;
+	ctx->f.d_shmem = cowstat_mm_rss(mm, MM_SHMEMPAGES) - ctx->shmem0;
+	ctx->f.d_swap = cowstat_mm_rss(mm, MM_SWAPENTS) - ctx->swap0;
+	ctx->f.d_pt_bytes = mm_pgtables_bytes(mm) - ctx->pt0;
+	ctx->f.d_hugetlb = cowstat_mm_hugetlb(mm) - ctx->huge0;
+	cowstat_charge_fork(mm, ctx, &ctx->f);
+}
+
+/* dup_mmap of @fork is over (or its mm is going): the copy ends now. */
+static void cowstat_copy_end(struct cowstat_fork_ctx *fork)
+{
+	cowstat_vma_close(fork);
+	fork->copying = false;
+	fork->copy_ns += cowstat_since(fork->t_copy);
+}
+
+int cowstat_copy_process_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct kernel_clone_args *args =
+		(void *)regs_get_kernel_argument(regs, 3);
+	struct cowstat_fork_ctx *ctx = (void *)ri->data;
 
 	if (!cowstat_outer_on())
 		return 1;
-	cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
+	cowstat_hit(COWSTAT_P_COPY_PROCESS);
+	/* Threads, vfork and kernel threads do not copy an mm. */
+	if ((args->flags & CLONE_VM) || !current->mm ||
+	    (current->flags & PF_KTHREAD))
+		return 1;
+	ctx->gen0 = cowstat_gen_now();
+	ctx->copy_ns = 0;
+	ctx->child_mm = NULL;
+	ctx->copying = false;
+	ctx->vma_open = false;
+	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(cowstat_copy_process_entry);
+
+int cowstat_copy_process_ret(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct task_struct *p = (void *)regs_return_value(regs);
+	struct cowstat_fork_ctx *ctx = (void *)ri->data;
+	struct cowstat_event ev = { };
+	struct cowstat_rec *parent, *child;
+	struct cowstat_ident id;
+
+	if (!cowstat_on())
+		return 0;
+	if (ctx->in_tct)
+		cowstat_tct_leave(COWSTAT_TCT_FORK);
+	/*
+	 * Still copying: copy_namespaces was not seen (not hooked).  The
+	 * child's mm is alive when the fork succeeded; after a failure it
+	 * may be gone, and its exit_mmap ended the copy already.
+	 */
+	if (ctx->copying && !IS_ERR_OR_NULL(p) && p->mm == ctx->child_mm)
+		cowstat_copy_end(ctx);
+	if (IS_ERR_OR_NULL(p) || !p->mm)
+		return 0;
+
+	/* The child cannot run before wake_up_new_task(): p is stable. */
+	parent = cowstat_rec_of_mm(current->mm);
+	cowstat_ident_of(p, &id);
+	child = cowstat_rec_fresh(p->mm, COWSTAT_BIRTH_FORK, &id, parent,
+				  ctx->gen0);
+	if (child)
+		cowstat_rec_bind(&cowstat_state, child, COWSTAT_BIRTH_FORK,
+				 &id, parent ? READ_ONCE(parent->groups) : 0);
+
+	cowstat_incs_add(&ev.incs, COWSTAT_forks, 1);
+	cowstat_account(&cowstat_state, parent, &ev);
+	cowstat_account_fork_ns(&cowstat_state, parent, ctx->copy_ns);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(cowstat_copy_process_ret);
+
+/* copy_page_range(dst_vma, src_vma) */
+static __always_inline void
+cowstat_copy_page_range(struct vm_area_struct *dst_vma,
+			struct vm_area_struct *src_vma)
+{
+	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
+	struct mm_struct *dst_mm = dst_vma->vm_mm;
+	struct cowstat_vma_ctx *ctx;
+
 	/* The child's record exists from its first VMA on. */
 	cowstat_rec_fresh(dst_mm, COWSTAT_BIRTH_FORK, NULL,
 			  cowstat_rec_find(&cowstat_state, src_vma->vm_mm),
 			  fork ? fork->gen0 : 0);
-
+	/*
+	 * No fork context: the fork began before cowstat was live (it is
+	 * not counted half), or the task-context table was full (tct_full).
+	 */
+	if (!fork)
+		return;
+	/* The VMA before this one is copied. */
+	cowstat_vma_close(fork);
+	if (!fork->copying) {
+		fork->copying = true;
+		fork->child_mm = dst_mm;
+		fork->t_copy = cowstat_now();
+	}
+	ctx = &fork->vma;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->dst_mm = dst_mm;
 	ctx->start = src_vma->vm_start;
 	ctx->end = src_vma->vm_end;
 	if (!cowstat_vma_needs_copy(dst_vma, src_vma)) {
-		/* Nothing will be copied: charge the skip, skip the return. */
+		/* Nothing will be copied: charge the skip now. */
 		cowstat_charge_fork(dst_mm, ctx, &ctx->f);
-		return 1;
+		return;
 	}
 	ctx->f.copied = true;
 	ctx->f.page_size = PAGE_SIZE;
@@ -144,40 +192,76 @@ int cowstat_copy_page_range_entry(struct kretprobe_instance *ri,
 		ctx->f.huge_pages = pages_per_huge_page(hstate_vma(src_vma));
 #endif
 	cowstat_snapshot(ctx, dst_mm);
-	ctx->t0 = cowstat_now();
-	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_VMA, ctx);
+	fork->vma_open = true;
+}
+
+int cowstat_copy_page_range_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!cowstat_outer_on())
+		return 0;
+	cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
+	cowstat_copy_page_range((void *)regs_get_kernel_argument(regs, 0),
+				(void *)regs_get_kernel_argument(regs, 1));
 	return 0;
 }
 
-NOKPROBE_SYMBOL(cowstat_copy_page_range_entry);
+NOKPROBE_SYMBOL(cowstat_copy_page_range_pre);
 
-int cowstat_copy_page_range_ret(struct kretprobe_instance *ri,
-				struct pt_regs *regs)
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_copy_page_range)
 {
-	struct cowstat_vma_ctx *ctx = (void *)ri->data;
-	struct mm_struct *mm = ctx->dst_mm;
+	struct pt_regs *regs = cowstat_fregs(fregs);
+
+	preempt_disable_notrace();
+	if (cowstat_outer_on()) {
+		cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
+		cowstat_copy_page_range((void *)regs_get_kernel_argument(regs, 0),
+					(void *)regs_get_kernel_argument(regs, 1));
+	}
+	preempt_enable_notrace();
+}
+#endif
+
+/*
+ * copy_namespaces(clone_flags, p): copy_process calls it right after
+ * copy_mm, for every fork and thread: a fork's mm copy is over.
+ */
+int cowstat_copy_namespaces_pre(struct kprobe *p, struct pt_regs *regs)
+{
 	struct cowstat_fork_ctx *fork;
-	u64 dt = cowstat_since(ctx->t0);
 
 	if (!cowstat_on())
 		return 0;
-	if (ctx->in_tct)
-		cowstat_tct_leave(COWSTAT_TCT_VMA);
-	ctx->f.d_anon = cowstat_mm_rss(mm, MM_ANONPAGES) - ctx->anon0;
-	ctx->f.d_file = cowstat_mm_rss(mm, MM_FILEPAGES) - ctx->file0;
-	ctx->f.d_shmem = cowstat_mm_rss(mm, MM_SHMEMPAGES) - ctx->shmem0;
-	ctx->f.d_swap = cowstat_mm_rss(mm, MM_SWAPENTS) - ctx->swap0;
-	ctx->f.d_pt_bytes = mm_pgtables_bytes(mm) - ctx->pt0;
-	ctx->f.d_hugetlb = cowstat_mm_hugetlb(mm) - ctx->huge0;
-	cowstat_charge_fork(mm, ctx, &ctx->f);
-
+	cowstat_hit(COWSTAT_P_COPY_NAMESPACES);
 	fork = cowstat_tct_find(COWSTAT_TCT_FORK);
-	if (fork)
-		fork->copy_ns += dt;
+	if (fork && fork->copying)
+		cowstat_copy_end(fork);
 	return 0;
 }
 
-NOKPROBE_SYMBOL(cowstat_copy_page_range_ret);
+NOKPROBE_SYMBOL(cowstat_copy_namespaces_pre);
+
+#if COWSTAT_HAVE_FENTRY
+notrace COWSTAT_FENTRY_DECL(cowstat_copy_namespaces)
+{
+	preempt_disable_notrace();
+	cowstat_copy_namespaces_pre(NULL, cowstat_fregs(fregs));
+	preempt_enable_notrace();
+}
+#endif
+
+/*
+ * exit_mmap(@mm), before its record retires: when @mm is the child a
+ * failed fork of current's was copying into, the copy ends here, while
+ * the mm's counters can still be read.
+ */
+void cowstat_fork_mm_exit(struct mm_struct *mm)
+{
+	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
+
+	if (fork && fork->copying && fork->child_mm == mm)
+		cowstat_copy_end(fork);
+}
 
 /* copy_huge_pmd(dst_mm, src_mm, dst_pmd, src_pmd, addr, dst_vma, src_vma) */
 int cowstat_copy_huge_pmd_entry(struct kretprobe_instance *ri,
@@ -213,10 +297,11 @@ int cowstat_copy_huge_pmd_ret(struct kretprobe_instance *ri,
 	if (cowstat_mm_rss(c->dst_mm, MM_ANONPAGES) - c->anon0 != HPAGE_PMD_NR)
 		return 0;
 #endif
-	vma = cowstat_tct_find(COWSTAT_TCT_VMA);
-	if (vma && vma->dst_mm == c->dst_mm)
+	/* No fork context: a fork begun before load, not counted half. */
+	vma = cowstat_fork_vma(c->dst_mm);
+	if (vma)
 		vma->f.thp++;
-	else
+	else if (cowstat_tct_find(COWSTAT_TCT_FORK))
 		cowstat_health_inc(&cowstat_state,
 				   COWSTAT_H_events_uncorrelated);
 	return 0;

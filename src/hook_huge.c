@@ -187,8 +187,8 @@ int cowstat_hugetlb_install_pre(struct kprobe *p, struct pt_regs *regs)
 			f->huge.installs_before_wp++;
 		return 0;
 	}
-	v = cowstat_tct_find(COWSTAT_TCT_VMA);
-	if (v && v->dst_mm == mm)
+	v = cowstat_fork_vma(mm);
+	if (v)
 		v->f.eager_huge++;
 	return 0;
 }

@@ -31,6 +31,8 @@ int cowstat_exit_mmap_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!cowstat_on())
 		return 0;
 	cowstat_hit(COWSTAT_P_EXIT_MMAP);
+	/* A failed fork's child: what it copied is charged before it goes. */
+	cowstat_fork_mm_exit(mm);
 	cowstat_rec_retire(&cowstat_state, mm, ktime_get_boot_fast_ns());
 	return 0;
 }

@@ -58,6 +58,7 @@ static const enum cowstat_probe_id cowstat_order[COWSTAT_NR_PROBES] = {
 	COWSTAT_P_HUGETLB_WP,
 	COWSTAT_P_HUGETLB_INSTALL,
 	COWSTAT_P_HUGETLB_ALLOC,
+	COWSTAT_P_COPY_NAMESPACES,
 	COWSTAT_P_COPY_HUGE_PMD,
 	COWSTAT_P_COPY_PAGE_RANGE,
 	COWSTAT_P_COPY_PROCESS,
@@ -98,9 +99,10 @@ struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_COPY_PROCESS] = KRETPROBE("copy_process",
 		cowstat_copy_process_entry, cowstat_copy_process_ret,
 		struct cowstat_fork_ctx, COWSTAT_MAXACTIVE),
-	[COWSTAT_P_COPY_PAGE_RANGE] = KRETPROBE("copy_page_range",
-		cowstat_copy_page_range_entry, cowstat_copy_page_range_ret,
-		struct cowstat_vma_ctx, COWSTAT_MAXACTIVE),
+	[COWSTAT_P_COPY_PAGE_RANGE] = KPROBE("copy_page_range",
+		cowstat_copy_page_range),
+	[COWSTAT_P_COPY_NAMESPACES] = KPROBE("copy_namespaces",
+		cowstat_copy_namespaces),
 	[COWSTAT_P_COPY_HUGE_PMD] = KRETPROBE("copy_huge_pmd",
 		cowstat_copy_huge_pmd_entry, cowstat_copy_huge_pmd_ret,
 		struct cowstat_thp_copy, COWSTAT_MAXACTIVE),
@@ -224,6 +226,11 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
  * tell outcomes apart; a marker missing would move faults from one outcome
  * to another, so every counter that such a move could change needs it.
  */
+/*
+ * A VMA fork copies is counted in its fork's context (copy_process);
+ * without copy_namespaces the copy ends at copy_process's return.
+ */
+#define FORK_VMA (P(COPY_PAGE_RANGE) | P(COPY_PROCESS))
 #define WP	P(DO_WP_PAGE)
 #define THP_ALL	(P(HUGE_WP) | P(PMD_MKWRITE) | P(MOVE))
 #define HTLB_ALL (P(HUGETLB_FAULT) | P(HUGETLB_WP) | P(HUGETLB_INSTALL) | \
@@ -246,21 +253,19 @@ struct cowstat_need {
 
 static const struct cowstat_need cowstat_needs[COWSTAT_NR_COUNTERS] = {
 	[COWSTAT_forks] = { P(COPY_PROCESS) },
-	[COWSTAT_fork_vmas_copied] = { P(COPY_PAGE_RANGE) },
-	[COWSTAT_fork_vmas_skipped] = { P(COPY_PAGE_RANGE) },
-	[COWSTAT_fork_pages_shared] = {
-		P(COPY_PAGE_RANGE) | P(INSTALL), true },
-	[COWSTAT_fork_pages_shared_anon] = {
-		P(COPY_PAGE_RANGE) | P(INSTALL), true },
-	[COWSTAT_fork_pages_shared_file] = { P(COPY_PAGE_RANGE), true },
-	[COWSTAT_fork_pages_shared_shmem] = { P(COPY_PAGE_RANGE), true },
-	[COWSTAT_fork_swap_shared] = { P(COPY_PAGE_RANGE), true },
-	[COWSTAT_fork_pt_pages] = { P(COPY_PAGE_RANGE), true },
+	[COWSTAT_fork_vmas_copied] = { FORK_VMA },
+	[COWSTAT_fork_vmas_skipped] = { FORK_VMA },
+	[COWSTAT_fork_pages_shared] = { FORK_VMA | P(INSTALL), true },
+	[COWSTAT_fork_pages_shared_anon] = { FORK_VMA | P(INSTALL), true },
+	[COWSTAT_fork_pages_shared_file] = { FORK_VMA, true },
+	[COWSTAT_fork_pages_shared_shmem] = { FORK_VMA, true },
+	[COWSTAT_fork_swap_shared] = { FORK_VMA, true },
+	[COWSTAT_fork_pt_pages] = { FORK_VMA, true },
 	[COWSTAT_fork_eager_copies] = {
-		P(COPY_PAGE_RANGE) | P(INSTALL) | P(HUGETLB_INSTALL) },
-	[COWSTAT_fork_thp_shared] = { P(COPY_PAGE_RANGE) | P(COPY_HUGE_PMD) },
+		FORK_VMA | P(INSTALL) | P(HUGETLB_INSTALL) },
+	[COWSTAT_fork_thp_shared] = { FORK_VMA | P(COPY_HUGE_PMD) },
 	[COWSTAT_fork_hugetlb_shared] = {
-		P(COPY_PAGE_RANGE) | P(HUGETLB_INSTALL), true },
+		FORK_VMA | P(HUGETLB_INSTALL), true },
 	[COWSTAT_wp_faults] = { WP },
 	[COWSTAT_cow_copies] = { WP | P(INSTALL) },
 	[COWSTAT_cow_copies_anon] = { WP | P(INSTALL) },

@@ -136,7 +136,7 @@ static const struct {
 	  false },
 	{ "groups", "cowstat_groups", "gauge", "Track groups that exist.", false },
 	{ "fork_ns", "cowstat_fork_copy_seconds_total", "counter",
-	  "Seconds all forks spent copying page tables (copy_page_range).", true },
+	  "Seconds all forks spent copying address spaces (page tables and VMAs).", true },
 	{ "records_enabled", "cowstat_records_enabled", "gauge",
 	  "1 when per-process records are kept.", false },
 };
