@@ -133,8 +133,8 @@ static inline bool cowstat_unshare_noop(enum cowstat_page_kind kind)
  * Called with the page table lock held (do_wp_page entry), so the page
  * cannot go away.
  */
-static inline enum cowstat_page_kind cowstat_pte_kind(pte_t pte,
-						      bool *exclusive)
+static __always_inline enum cowstat_page_kind
+cowstat_pte_kind(pte_t pte, bool *exclusive)
 {
 	unsigned long pfn = pte_pfn(pte);
 	struct page *page;

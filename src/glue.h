@@ -8,6 +8,7 @@
 #define _COWSTAT_GLUE_H
 
 #include <linux/ftrace.h>
+#include <linux/hash.h>
 #include <linux/jump_label.h>
 #include <linux/kprobes.h>
 #include <linux/mm_types.h>
@@ -221,10 +222,70 @@ bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
 			   void *ctx);
 void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind);
 void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind);
-struct cowstat_tct_slot *cowstat_tct_mine(void);
 struct cowstat_wp_pending *cowstat_tct_wp_open(void);
-void cowstat_tct_wp_close(struct cowstat_tct_slot *s);
 void cowstat_tct_forget(const void *key);
+
+/*
+ * The lookups every marker makes, inline (tct.c has the rest): a key
+ * hashes to a window of COWSTAT_TCT_WINDOW slots, walked by pointer.
+ */
+#define COWSTAT_TCT_WINDOW 8
+
+extern struct cowstat_tct_slot *cowstat_tct;
+extern unsigned int cowstat_tct_bits;
+
+/* The first slot of @key's window. */
+static __always_inline struct cowstat_tct_slot *
+cowstat_tct_window(const void *key)
+{
+	return &cowstat_tct[hash_ptr((void *)key, cowstat_tct_bits)];
+}
+
+static __always_inline struct cowstat_tct_slot *
+cowstat_tct_own(const void *key)
+{
+	struct cowstat_tct_slot *s = cowstat_tct_window(key);
+	struct cowstat_tct_slot *end = s + COWSTAT_TCT_WINDOW;
+
+	for (; s < end; s++)
+		if (READ_ONCE(s->key) == key)
+			return s;
+	return NULL;
+}
+
+/* @key's parked form: task pointers are aligned, bit 0 is free. */
+static __always_inline const void *cowstat_tct_parked(const void *key)
+{
+	return (const void *)((unsigned long)key | 1);
+}
+
+/* current's slot, or NULL when it has none. */
+static __always_inline struct cowstat_tct_slot *cowstat_tct_mine(void)
+{
+	return cowstat_tct_own(current);
+}
+
+/* Parks @s (its owner's, @key's) when it holds nothing any more. */
+static __always_inline void cowstat_tct_put(struct cowstat_tct_slot *s,
+					    const void *key)
+{
+	unsigned int k;
+
+	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
+		if (s->ctx[k])
+			return;
+	if (s->wp.mm)
+		return;
+	/* The slot is empty before another task may take it. */
+	smp_store_release(&s->key, cowstat_tct_parked(key));
+}
+
+/* The pending write fault in @s (current's) is told: park the slot if empty. */
+static __always_inline void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
+{
+	s->wp.mm = NULL;
+	cowstat_tct_put(s, current);
+}
 
 static inline bool cowstat_tct_enter(enum cowstat_tct_kind kind, void *ctx)
 {

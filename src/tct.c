@@ -33,10 +33,8 @@
 
 #include "glue.h"
 
-#define COWSTAT_TCT_WINDOW 8
-
-static struct cowstat_tct_slot *cowstat_tct;
-static unsigned int cowstat_tct_bits;
+struct cowstat_tct_slot *cowstat_tct __read_mostly;
+unsigned int cowstat_tct_bits __read_mostly;
 
 int cowstat_tct_init(unsigned int slots)
 {
@@ -51,29 +49,6 @@ void cowstat_tct_exit(void)
 {
 	vfree(cowstat_tct);
 	cowstat_tct = NULL;
-}
-
-/* The first slot of @key's window. */
-static struct cowstat_tct_slot *cowstat_tct_window(const void *key)
-{
-	return &cowstat_tct[hash_ptr((void *)key, cowstat_tct_bits)];
-}
-
-static struct cowstat_tct_slot *cowstat_tct_own(const void *key)
-{
-	struct cowstat_tct_slot *s = cowstat_tct_window(key);
-	struct cowstat_tct_slot *end = s + COWSTAT_TCT_WINDOW;
-
-	for (; s < end; s++)
-		if (READ_ONCE(s->key) == key)
-			return s;
-	return NULL;
-}
-
-/* @key's parked form: task pointers are aligned, bit 0 is free. */
-static const void *cowstat_tct_parked(const void *key)
-{
-	return (const void *)((unsigned long)key | 1);
 }
 
 static bool cowstat_tct_is_parked(const void *k)
@@ -150,20 +125,6 @@ void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind)
 	return s ? s->ctx[kind] : NULL;
 }
 
-/* Parks @s (its owner's, @key's) when it holds nothing any more. */
-static void cowstat_tct_put(struct cowstat_tct_slot *s, const void *key)
-{
-	unsigned int k;
-
-	for (k = 0; k < COWSTAT_TCT_KINDS; k++)
-		if (s->ctx[k])
-			return;
-	if (s->wp.mm)
-		return;
-	/* The slot is empty before another task may take it. */
-	smp_store_release(&s->key, cowstat_tct_parked(key));
-}
-
 void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
 {
 	struct cowstat_tct_slot *s = cowstat_tct_own(key);
@@ -172,12 +133,6 @@ void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
 		return;
 	s->ctx[kind] = NULL;
 	cowstat_tct_put(s, key);
-}
-
-/* current's slot, or NULL when it has none. */
-struct cowstat_tct_slot *cowstat_tct_mine(void)
-{
-	return cowstat_tct_own(current);
 }
 
 /*
@@ -189,13 +144,6 @@ struct cowstat_wp_pending *cowstat_tct_wp_open(void)
 	struct cowstat_tct_slot *s = cowstat_tct_claim(current);
 
 	return s ? &s->wp : NULL;
-}
-
-/* The pending write fault in @s (current's) is told: park the slot if empty. */
-void cowstat_tct_wp_close(struct cowstat_tct_slot *s)
-{
-	s->wp.mm = NULL;
-	cowstat_tct_put(s, current);
 }
 
 /*
