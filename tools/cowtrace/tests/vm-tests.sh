@@ -123,6 +123,15 @@ run_cmd "$COWTRACE" status --selftest
 	fail selftest "rc $rc: $(tr '\n' '|' <<<"$out") $err"
 
 # ---- the acceptance check (the report is on stderr: stdout is COMMAND's) ----
+# khugepaged may collapse a 2 MB range of the parent's small pages once the
+# child has copied half of them (max_ptes_shared, 256 by default): the new
+# THP is the parent's alone, and the child then reuses the rest of the
+# range: reuses, rightly counted.  (Once in about 150 runs on 7.2 the
+# child reused 95 of its pages; this is the kernel path we know that
+# does it.)  No shared page may be collapsed during these runs.
+mps=/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared
+mps_was=$(cat "$mps" 2>/dev/null)
+[ -z "$mps_was" ] || echo 0 >"$mps"
 run_cmd "$COWTRACE" -- python3 "$WORK/cow64.py"
 child_copies=$(awk '/^Write faults/ {t = 1; next} t && $1 ~ /^[0-9]+$/ && n++ == 1 {print $4; exit}' <<<"$err")
 if [ $rc = 0 ] && [ -z "$out" ] && [ "${child_copies:-0}" -ge 16384 ]; then
@@ -145,6 +154,7 @@ assert d["exit_status"] == 0
 else
 	fail acceptance_cow64_json "rc $rc: $(head -c 300 "$WORK/cow64.json") $err"
 fi
+[ -z "$mps_was" ] || echo "$mps_was" >"$mps"
 if msg=$(python3 "$WORK/compare.py" "$WORK/cow64.json"); then
 	pass cow64_equals_debugfs
 else
