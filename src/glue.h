@@ -320,8 +320,8 @@ struct cowstat_vma_ctx {
  * @gen0:     the record generation when it began
  * @copy_ns:  the time its address space copy took
  * @t_copy:   when the copy began (the first copy_page_range)
- * @child_mm: the mm being copied into (NULL before the first VMA)
- * @copying:  between the first copy_page_range and the end of dup_mmap
+ * @child_mm: the mm being copied into, from the first copy_page_range
+ *            to the end of dup_mmap; NULL before and after
  * @vma_open: @vma is being copied: its counts are still to be charged
  * @in_tct:   the context is in the task-context table
  * @vma:      the VMA copy_page_range was last called for
@@ -337,7 +337,6 @@ struct cowstat_fork_ctx {
 	u64 copy_ns;
 	u64 t_copy;
 	struct mm_struct *child_mm;
-	bool copying;
 	bool vma_open;
 	bool in_tct;
 	struct cowstat_vma_ctx vma;

@@ -79,7 +79,7 @@ static void cowstat_vma_close(struct cowstat_fork_ctx *fork)
 static void cowstat_copy_end(struct cowstat_fork_ctx *fork)
 {
 	cowstat_vma_close(fork);
-	fork->copying = false;
+	fork->child_mm = NULL;
 	fork->copy_ns += cowstat_since(fork->t_copy);
 }
 
@@ -100,7 +100,6 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 	ctx->gen0 = cowstat_gen_now();
 	ctx->copy_ns = 0;
 	ctx->child_mm = NULL;
-	ctx->copying = false;
 	ctx->vma_open = false;
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
 	return 0;
@@ -126,7 +125,7 @@ int cowstat_copy_process_ret(struct kretprobe_instance *ri,
 	 * child's mm is alive when the fork succeeded; after a failure it
 	 * may be gone, and its exit_mmap ended the copy already.
 	 */
-	if (ctx->copying && !IS_ERR_OR_NULL(p) && p->mm == ctx->child_mm)
+	if (ctx->child_mm && !IS_ERR_OR_NULL(p) && p->mm == ctx->child_mm)
 		cowstat_copy_end(ctx);
 	if (IS_ERR_OR_NULL(p) || !p->mm)
 		return 0;
@@ -149,9 +148,8 @@ int cowstat_copy_process_ret(struct kretprobe_instance *ri,
 NOKPROBE_SYMBOL(cowstat_copy_process_ret);
 
 /* copy_page_range(dst_vma, src_vma) */
-static __always_inline void
-cowstat_copy_page_range(struct vm_area_struct *dst_vma,
-			struct vm_area_struct *src_vma)
+static void cowstat_copy_page_range(struct vm_area_struct *dst_vma,
+				    struct vm_area_struct *src_vma)
 {
 	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
@@ -169,8 +167,7 @@ cowstat_copy_page_range(struct vm_area_struct *dst_vma,
 		return;
 	/* The VMA before this one is copied. */
 	cowstat_vma_close(fork);
-	if (!fork->copying) {
-		fork->copying = true;
+	if (!fork->child_mm) {
 		fork->child_mm = dst_mm;
 		fork->t_copy = cowstat_now();
 	}
@@ -210,14 +207,8 @@ NOKPROBE_SYMBOL(cowstat_copy_page_range_pre);
 #if COWSTAT_HAVE_FENTRY
 notrace COWSTAT_FENTRY_DECL(cowstat_copy_page_range)
 {
-	struct pt_regs *regs = cowstat_fregs(fregs);
-
 	preempt_disable_notrace();
-	if (cowstat_outer_on()) {
-		cowstat_hit(COWSTAT_P_COPY_PAGE_RANGE);
-		cowstat_copy_page_range((void *)regs_get_kernel_argument(regs, 0),
-					(void *)regs_get_kernel_argument(regs, 1));
-	}
+	cowstat_copy_page_range_pre(NULL, cowstat_fregs(fregs));
 	preempt_enable_notrace();
 }
 #endif
@@ -234,7 +225,7 @@ int cowstat_copy_namespaces_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	cowstat_hit(COWSTAT_P_COPY_NAMESPACES);
 	fork = cowstat_tct_find(COWSTAT_TCT_FORK);
-	if (fork && fork->copying)
+	if (fork && fork->child_mm)
 		cowstat_copy_end(fork);
 	return 0;
 }
@@ -259,7 +250,7 @@ void cowstat_fork_mm_exit(struct mm_struct *mm)
 {
 	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
 
-	if (fork && fork->copying && fork->child_mm == mm)
+	if (fork && fork->child_mm == mm)
 		cowstat_copy_end(fork);
 }
 

@@ -226,11 +226,6 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
  * tell outcomes apart; a marker missing would move faults from one outcome
  * to another, so every counter that such a move could change needs it.
  */
-/*
- * A VMA fork copies is counted in its fork's context (copy_process);
- * without copy_namespaces the copy ends at copy_process's return.
- */
-#define FORK_VMA (P(COPY_PAGE_RANGE) | P(COPY_PROCESS))
 #define WP	P(DO_WP_PAGE)
 #define THP_ALL	(P(HUGE_WP) | P(PMD_MKWRITE) | P(MOVE))
 #define HTLB_ALL (P(HUGETLB_FAULT) | P(HUGETLB_WP) | P(HUGETLB_INSTALL) | \
@@ -238,6 +233,11 @@ static bool cowstat_probe_built(enum cowstat_probe_id id)
 #define WP_REUSE (WP | P(INSTALL) | P(MOVE) | P(PTE_REUSE) | P(UFFD))
 #define WP_ALL	(WP_REUSE | P(MKWRITE))
 #define OUTERS	(WP | P(UFFD) | P(HUGE_WP) | P(HUGETLB_FAULT))
+/*
+ * A VMA fork copies is counted in its fork's context (copy_process);
+ * without copy_namespaces the copy ends at copy_process's return.
+ */
+#define FORK_VMA (P(COPY_PAGE_RANGE) | P(COPY_PROCESS))
 
 /**
  * struct cowstat_need - what a counter needs
