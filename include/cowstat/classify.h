@@ -12,8 +12,9 @@
  * cowtrace's BPF programs (tools/cowtrace/cowtrace.bpf.c, on vmlinux.h)
  * compile this same code, so the counters are classified once.  The
  * includer provides bool, u8, u64, s64 and enum cowstat_counter
- * (counters.h).  Everything is static inline, so no object file and no
- * BPF subprogram is needed.
+ * (counters.h).  Everything is static inline, so no object file is
+ * needed; the BPF programs define one function out of line
+ * (COWSTAT_INCS_ADD_EXTERN, at cowstat_incs_append()).
  */
 #ifndef _COWSTAT_CLASSIFY_H
 #define _COWSTAT_CLASSIFY_H
@@ -244,23 +245,26 @@ static inline void cowstat_ones_add(struct cowstat_ones *o,
 }
 
 /**
- * cowstat_incs_add() - append an increment; zero amounts are dropped
+ * cowstat_incs_append() - append an increment; zero amounts are dropped
  * @incs: the list
  * @id:   counter
  * @val:  amount
  *
- * Adding to a counter already in the list folds into that entry.
+ * Adding to a counter already in the list folds into that entry.  Callers
+ * use cowstat_incs_add(), which is this function except where the includer
+ * defines it out of line (COWSTAT_INCS_ADD_EXTERN, below).
  * Return: 0, or -COWSTAT_ENOSPC (-ENOSPC) when the list is full (a bug
  * in the caller).
  */
-static inline int cowstat_incs_add(struct cowstat_incs *incs,
-				   enum cowstat_counter id, u64 val)
+static inline int cowstat_incs_append(struct cowstat_incs *incs,
+				      enum cowstat_counter id, u64 val)
 {
 	unsigned int i;
 
 	if (!val)
 		return 0;
-	for (i = 0; i < incs->nr; i++) {
+	/* nr never exceeds the array; the bound is for the BPF verifier */
+	for (i = 0; i < incs->nr && i < COWSTAT_MAX_INCS; i++) {
 		if (incs->id[i] == id) {
 			incs->val[i] += val;
 			return 0;
@@ -273,6 +277,25 @@ static inline int cowstat_incs_add(struct cowstat_incs *incs,
 	incs->nr++;
 	return 0;
 }
+
+#ifdef COWSTAT_INCS_ADD_EXTERN
+/*
+ * cowtrace's BPF programs make it a global function around
+ * cowstat_incs_append(): the verifier then checks it once and forgets the
+ * list's contents after each call, instead of following every combination
+ * of kept and dropped amounts through a classifier's additions (6.1's
+ * verifier took seconds on the ten of cowstat_classify_fork_vma()).
+ */
+int cowstat_incs_add(struct cowstat_incs *incs, enum cowstat_counter id,
+		     u64 val);
+#else
+/* cowstat_incs_add() - cowstat_incs_append() (see there) */
+static inline int cowstat_incs_add(struct cowstat_incs *incs,
+				   enum cowstat_counter id, u64 val)
+{
+	return cowstat_incs_append(incs, id, val);
+}
+#endif
 
 /**
  * cowstat_incs_get() - the amount the list adds to one counter

@@ -9,10 +9,10 @@
  * and verify see one shape whatever counted.
  *
  * Each hook is attached by fentry/fexit when this kernel lets a trampoline
- * on the function (tried with a two-instruction program first, since a
- * function in BTF may still be notrace), else by kprobe/kretprobe, else
- * not at all; the counters a missing hook feeds are unavailable, with the
- * reason.
+ * on the function (ftrace can patch it, and its arguments fit a
+ * trampoline; a function in BTF may still be notrace), else by
+ * kprobe/kretprobe, else not at all; the counters a missing hook feeds are
+ * unavailable, with the reason.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -117,26 +117,20 @@ static void kallsyms_done(void)
 }
 
 /*
- * Can a trampoline go on this function?  Load the smallest fentry program
- * and attach it (libbpf-tools' fentry_can_attach does the same): BTF alone
- * is no proof, wp_page_reuse is in BTF and notrace.
+ * Can a trampoline go on function @id?  Load the smallest fentry program
+ * and attach it (libbpf-tools' fentry_can_attach does the same).
  */
-static bool fentry_can_attach(const struct btf *vmlinux, const char *sym)
+static bool fentry_can_attach(int id)
 {
 	struct bpf_insn insns[2] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_FENTRY);
-	int id, fd, lfd;
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = id);
+	int fd, lfd;
 
-	if (getenv("COWTRACE_BPF_NO_FENTRY"))
-		return false;	/* testing aid: force the kprobe fallback */
-	id = btf__find_by_name_kind(vmlinux, sym, BTF_KIND_FUNC);
-	if (id <= 0)
-		return false;
-	opts.attach_btf_id = id;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ct_can_attach", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return false;
@@ -145,6 +139,89 @@ static bool fentry_can_attach(const struct btf *vmlinux, const char *sym)
 		close(lfd);
 	close(fd);
 	return lfd >= 0;
+}
+
+/*
+ * A trampoline goes on a function only at its ftrace call site, so one
+ * that ftrace cannot patch (notrace, like wp_page_reuse) takes no fentry.
+ * ftrace lists the others in available_filter_functions: read it once for
+ * all the hooks' names (@syms, NULL where none) and set @listed.  False
+ * when neither tracefs path can be read.
+ */
+static bool ftrace_listed(const char *const *syms, int n, bool *listed)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/available_filter_functions",
+		"/sys/kernel/debug/tracing/available_filter_functions",
+	};
+	char line[512];
+	bool whole = true;	/* line starts a line of the file */
+	FILE *f = NULL;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !f; i++)
+		f = fopen(paths[i], "re");
+	if (!f)
+		return false;
+	memset(listed, 0, n * sizeof(*listed));
+	while (fgets(line, sizeof(line), f)) {
+		/* "name" or "name [module]" */
+		size_t len = strcspn(line, " \n");
+		bool start = whole;
+
+		whole = strchr(line, '\n') != NULL;
+		if (!start)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (syms[i] && !strncmp(line, syms[i], len) && !syms[i][len])
+				listed[i] = true;
+	}
+	fclose(f);
+	return true;
+}
+
+/*
+ * Do a function's arguments fit every x86-64 trampoline: at most six, each
+ * an integer, enum or pointer?  6.1's take no more than six (copy_huge_pmd
+ * and hugetlb_wp have seven); struct arguments by value came later still.
+ */
+static bool btf_args_fit(const struct btf *vmlinux, int id)
+{
+	const struct btf_type *fn = btf__type_by_id(vmlinux, id);
+	const struct btf_type *proto = fn ? btf__type_by_id(vmlinux, fn->type) : NULL;
+	const struct btf_param *p;
+
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) > 6)
+		return false;
+	p = btf_params(proto);
+	for (int i = 0; i < btf_vlen(proto); i++, p++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux,
+							   btf__resolve_type(vmlinux, p->type));
+
+		if (!t || !(btf_is_int(t) || btf_is_enum(t) || btf_is_ptr(t)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * fentry for @sym?  Not when ftrace does not list it (@listed, NULL when
+ * the list could not be read); yes when it does and the arguments fit;
+ * else (no list, or arguments a trampoline may not take) a trial attach
+ * decides.  Attaching and removing a trampoline costs a code patch each
+ * way and an RCU tasks grace period: about 0.3 s a hook in the TCG guest.
+ */
+static bool fentry_possible(const struct btf *vmlinux, const char *sym, const bool *listed)
+{
+	int id;
+
+	if (getenv("COWTRACE_BPF_NO_FENTRY"))
+		return false;	/* testing aid: force the kprobe fallback */
+	id = btf__find_by_name_kind(vmlinux, sym, BTF_KIND_FUNC);
+	if (id <= 0 || (listed && !*listed))
+		return false;
+	if (listed && btf_args_fit(vmlinux, id))
+		return true;
+	return fentry_can_attach(id);
 }
 
 /* "a|b": the first alternative this kernel has. */
@@ -250,7 +327,13 @@ static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 {
 	static char syms[CT_NR_HOOKS][64];
 	const char *skip = getenv("COWTRACE_BPF_SKIP");
+	const char *names[CT_NR_HOOKS] = { };
+	bool listed[CT_NR_HOOKS], have_list;
 
+	for (int i = 0; i < CT_NR_HOOKS; i++)
+		if (!b->hook[i].tp)
+			names[i] = pick_symbol(vmlinux, hook_names[i], syms[i], sizeof(syms[i]));
+	have_list = vmlinux && ftrace_listed(names, CT_NR_HOOKS, listed);
 	for (int i = 0; i < CT_NR_HOOKS; i++) {
 		struct hook *h = &b->hook[i];
 		bool fentry;
@@ -268,7 +351,7 @@ static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 			autoload(h->kentry, false);
 			continue;
 		}
-		h->sym = pick_symbol(vmlinux, hook_names[i], syms[i], sizeof(syms[i]));
+		h->sym = names[i];
 		if (h->sym && skip && !strcmp(skip, h->sym)) {
 			/* testing aid: as if this hook failed to attach */
 			h->method = "failed";
@@ -279,7 +362,7 @@ static void choose_methods(struct bpf_state *b, const struct btf *vmlinux)
 			autoload(h->kret, false);
 			continue;
 		}
-		fentry = h->sym && fentry_can_attach(vmlinux, h->sym);
+		fentry = h->sym && fentry_possible(vmlinux, h->sym, have_list ? &listed[i] : NULL);
 		if (fentry) {
 			h->method = "fentry";
 			if (h->entry)

@@ -22,6 +22,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "cowtrace_bpf.h"
+#define COWSTAT_INCS_ADD_EXTERN
 #include <cowstat/classify.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -396,6 +397,17 @@ static __always_inline __u32 rec_groups(const struct ct_rec *r)
 		return r->groups;
 	grp = bpf_map_lookup_elem(&tgid_groups, &tgid);
 	return grp ? *grp : 0;
+}
+
+/*
+ * classify.h's cowstat_incs_add() as a global function (COWSTAT_INCS_ADD_EXTERN
+ * says why); @id is an enum cowstat_counter.
+ */
+__noinline int cowstat_incs_add(struct cowstat_incs *incs, enum cowstat_counter id, __u64 val)
+{
+	if (!incs)
+		return 0;
+	return cowstat_incs_append(incs, id, val);
 }
 
 /*

@@ -86,6 +86,26 @@ fi
 grep -qE '^  hugetlb_wp +(fentry|kprobe) ' <<<"$out" || bad="$bad hugetlb_wp"
 grep -qE ' failed\(' <<<"$out" && bad="$bad $(grep ' failed(' <<<"$out")"
 [ -z "$bad" ] && pass hooks-attached || fail hooks-attached "not attached as expected:$bad"
+# ftrace's function list only saves the trial attaches: with tracefs
+# hidden (tmpfs over both paths, in a mount namespace of its own) every
+# hook is tried by attaching a trampoline instead, and each takes the same
+# method as above.
+hook_methods() {	# the probes table's hook and method columns
+	sed -n '/^probes:/,/^counters:/p' | awk 'NF >= 3 && $1 != "probes:" && $1 != "counters:" {print $1, $2}'
+}
+with_list=$(hook_methods <<<"$out")
+run_cmd unshare -m sh -c 'mount -t tmpfs none /sys/kernel/tracing &&
+	mount -t tmpfs none /sys/kernel/debug/tracing &&
+	! cat /sys/kernel/tracing/available_filter_functions /sys/kernel/debug/tracing/available_filter_functions 2>/dev/null &&
+	exec "$1" status' sh "$COWTRACE"
+without=$(hook_methods <<<"$out")
+if ! head -c1 /sys/kernel/debug/tracing/available_filter_functions >/dev/null 2>&1; then
+	fail hooks-same-without-ftrace-list "ftrace's list unreadable here: the first status ran without it too"
+elif [ "$rc" = 0 ] && [ -n "$with_list" ] && [ "$with_list" = "$without" ]; then
+	pass hooks-same-without-ftrace-list
+else
+	fail hooks-same-without-ftrace-list "exit $rc: $(diff <(echo "$with_list") <(echo "$without") | tr '\n' ' ') $err"
+fi
 # Every counter exact (Documentation/bpf-backend.rst); on PREEMPT_RT and
 # with preempt=full or lazy the fault counters are unavailable (handlers
 # lose events there), fork's exact.
