@@ -78,7 +78,6 @@ enum cowstat_mech {
  * @registered: in place
  * @fentry:     raw ftrace_ops handler of an entry hook (NULL: kprobe only)
  * @mech:       the mechanism in place (or tried last)
- * @fops:       the ftrace_ops
  * @hits:       handler calls
  * @kp:         the kprobe
  * @rp:         the kretprobe
@@ -100,7 +99,6 @@ struct cowstat_probe {
 	enum cowstat_mech mech;
 	struct kprobe kp;
 	struct kretprobe rp;
-	struct ftrace_ops fops;
 };
 
 extern struct cowstat_probe cowstat_probes[COWSTAT_NR_PROBES];

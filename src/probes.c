@@ -2,12 +2,13 @@
 /*
  * Probe registry and capability matrix.
  *
- * Each probe is registered on its own; one that fails (the function is
- * inlined or renamed on this kernel, blacklisted, or busy with a
- * livepatch) leaves the others working.  Every counter lists the probes it
- * needs; a counter with a missing probe is unavailable, says why in the
- * probes file and in dmesg, and is never incremented, so no count is
- * silently wrong.
+ * Each probe is registered on its own, except the entry hooks on ftrace,
+ * which share one ftrace_ops; a probe that fails (the function is inlined
+ * or renamed on this kernel, blacklisted, or busy with a livepatch) leaves
+ * the others working, and one that ftrace will not take gets a kprobe.
+ * Every counter lists the probes it needs; a counter with a missing probe
+ * is unavailable, says why in the probes file and in dmesg, and is never
+ * incremented, so no count is silently wrong.
  */
 
 #define pr_fmt(fmt) "cowstat: " fmt
@@ -499,65 +500,129 @@ static bool cowstat_resolves(const char *name)
 
 #if COWSTAT_HAVE_FENTRY
 /*
- * A raw ftrace_ops on @name's entry, its trampoline calling the handler
- * directly.  No FTRACE_OPS_FL_RECURSION: ftrace's recursion guard around
- * each call (ftrace_ops_assist_func, an indirect call more) guards against
- * a handler calling a function it hooks, and none does (they call no
- * hooked function, and no hooked function runs in NMI context).  Each
- * handler disables preemption itself, as a kprobe handler runs (they rely
- * on that for their RCU reads).  No SAVE_REGS: the argument registers are
- * all the handlers read.
+ * The entry hooks on ftrace share one raw ftrace_ops whose filter holds
+ * their functions' call sites: one registration patches them all, and
+ * unloading waits for ftrace's RCU tasks grace periods once, not once a
+ * hook (under a fork storm on PREEMPT_RT each took seconds).  Its
+ * trampoline calls cowstat_fops_func(), which goes to the hook's handler
+ * by call site, the hottest first.  No FTRACE_OPS_FL_RECURSION: ftrace's
+ * recursion guard around each call (ftrace_ops_assist_func, an indirect
+ * call more) guards against a handler calling a function it hooks, and
+ * none does (they call no hooked function, and no hooked function runs in
+ * NMI context).  Each handler disables preemption itself, as a kprobe
+ * handler runs (they rely on that for their RCU reads).  No SAVE_REGS:
+ * the argument registers are all the handlers read.
  */
-static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
-{
-	char buf[KSYM_NAME_LEN];
-	int err;
+static struct ftrace_ops cowstat_fops;
+static bool cowstat_fops_registered;
 
-	/* ftrace_set_filter() parses a glob in place: give it a copy. */
-	if (strscpy(buf, name, sizeof(buf)) < 0 || strpbrk(buf, "*?[]!"))
-		return -EINVAL;
-	memset(&p->fops, 0, sizeof(p->fops));
-	p->fops.func = p->fentry;
-	err = ftrace_set_filter(&p->fops, buf, strlen(buf), 1);
-	if (err)
-		return err;
-	err = register_ftrace_function(&p->fops);
-	if (err)
-		ftrace_free_filter(&p->fops);
-	return err;
-}
+/* Each hook's call site on the shared ftrace_ops, 0 when it has none. */
+static unsigned long cowstat_fops_ip[COWSTAT_NR_PROBES] __read_mostly;
 
-static void cowstat_fops_unregister(struct cowstat_probe *p)
+static void notrace cowstat_fops_func(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
 {
-	unregister_ftrace_function(&p->fops);
-	ftrace_free_filter(&p->fops);
-}
-#else
-static int cowstat_fops_register(struct cowstat_probe *p, const char *name)
-{
-	return -EOPNOTSUPP;
-}
+	const unsigned long *at = cowstat_fops_ip;
 
-static void cowstat_fops_unregister(struct cowstat_probe *p)
-{
+	if (ip == at[COWSTAT_P_DO_WP_PAGE])
+		cowstat_do_wp_page_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_INSTALL])
+		cowstat_install_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_MOVE])
+		cowstat_move_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_PTE_REUSE])
+		cowstat_pte_reuse_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_COPY_PAGE_RANGE])
+		cowstat_copy_page_range_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_EXIT_MMAP])
+		cowstat_exit_mmap_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_TASK_FREE])
+		cowstat_task_free_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_COPY_NAMESPACES])
+		cowstat_copy_namespaces_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_UFFD])
+		cowstat_uffd_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_PMD_MKWRITE])
+		cowstat_pmd_mkwrite_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_HUGETLB_WP])
+		cowstat_hugetlb_wp_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_HUGETLB_INSTALL])
+		cowstat_hugetlb_install_fentry(ip, parent_ip, op, fregs);
+	else if (ip == at[COWSTAT_P_HUGETLB_ALLOC])
+		cowstat_hugetlb_alloc_fentry(ip, parent_ip, op, fregs);
 }
-#endif
 
 /*
- * The one place that chooses a hook's mechanism: a raw ftrace_ops for an
- * entry hook that has a handler for it, unless use_kprobe= names it (or
- * says "all"); a kprobe for the rest, and as the fallback when ftrace
- * will not take the function (not traceable: a kprobe may still work with
- * int3).
+ * Puts the hooks @ids[0..@n) on the shared ftrace_ops; returns how many of
+ * them it holds, each with its call site in cowstat_fops_ip (the others
+ * keep 0: the caller gives them a kprobe).  A call site is what a kprobe
+ * registered disabled finds for the name, when the kprobe would run on
+ * ftrace: nothing is armed, and one RCU grace period removes them all.
  */
-static int cowstat_probe_register(struct cowstat_probe *p, const char *name,
-				  bool want_kprobe)
+static struct kprobe cowstat_site_kp[COWSTAT_NR_PROBES];
+
+static unsigned int cowstat_fops_arm(const enum cowstat_probe_id *ids,
+				     unsigned int n)
 {
-	if (p->fentry && !p->is_ret && !want_kprobe) {
-		p->mech = COWSTAT_MECH_FTRACE;
-		if (!cowstat_fops_register(p, name))
-			return 0;
+	struct kprobe *kp = cowstat_site_kp, *reg[COWSTAT_NR_PROBES];
+	unsigned int i, nreg = 0, held = 0;
+
+	memset(cowstat_site_kp, 0, sizeof(cowstat_site_kp));
+	for (i = 0; i < n; i++) {
+		kp[i].symbol_name = cowstat_probes[ids[i]].name;
+		kp[i].flags = KPROBE_FLAG_DISABLED;
+		if (register_kprobe(&kp[i]))
+			continue;
+		reg[nreg++] = &kp[i];
+		if (!kprobe_ftrace(&kp[i]) ||
+		    ftrace_set_filter_ip(&cowstat_fops,
+					 (unsigned long)kp[i].addr, 0, 0))
+			continue;
+		cowstat_fops_ip[ids[i]] = (unsigned long)kp[i].addr;
+		held++;
 	}
+	if (nreg)
+		unregister_kprobes(reg, nreg);
+	if (held) {
+		cowstat_fops.func = cowstat_fops_func;
+		if (!register_ftrace_function(&cowstat_fops)) {
+			cowstat_fops_registered = true;
+			return held;
+		}
+	}
+	ftrace_free_filter(&cowstat_fops);
+	memset(cowstat_fops_ip, 0, sizeof(cowstat_fops_ip));
+	return 0;
+}
+
+static void cowstat_fops_disarm(void)
+{
+	if (!cowstat_fops_registered)
+		return;
+	unregister_ftrace_function(&cowstat_fops);
+	ftrace_free_filter(&cowstat_fops);
+	memset(cowstat_fops_ip, 0, sizeof(cowstat_fops_ip));
+	cowstat_fops_registered = false;
+}
+#else
+static unsigned int cowstat_fops_arm(const enum cowstat_probe_id *ids,
+				     unsigned int n)
+{
+	return 0;
+}
+
+static void cowstat_fops_disarm(void)
+{
+}
+
+static const unsigned long cowstat_fops_ip[COWSTAT_NR_PROBES];
+#endif
+
+/* A kprobe or kretprobe for @p, on @name. */
+static int cowstat_kprobe_register(struct cowstat_probe *p, const char *name)
+{
 	p->mech = COWSTAT_MECH_KPROBE;
 	if (p->is_ret) {
 		memset(&p->rp, 0, sizeof(p->rp));
@@ -574,63 +639,106 @@ static int cowstat_probe_register(struct cowstat_probe *p, const char *name,
 	return register_kprobe(&p->kp);
 }
 
+/*
+ * Whether @p is to be registered, and by which mechanism (the one place
+ * that chooses): the shared ftrace_ops for an entry hook that has a
+ * handler for it, unless use_kprobe= names it (or says "all"); a kprobe
+ * for the rest, and as the fallback when ftrace will not take the
+ * function (not traceable: a kprobe may still work with int3).  False
+ * when it is not registered at all (p->err says why).
+ */
+static bool cowstat_probe_prepare(enum cowstat_probe_id i, const char *rename,
+				  const char *skip, const char *use_kprobe)
+{
+	struct cowstat_probe *p = &cowstat_probes[i];
+
+	p->name = cowstat_renamed(rename, p->symbol, cowstat_names[i],
+				  sizeof(cowstat_names[i]));
+	p->registered = false;
+	p->unbuilt = !cowstat_probe_built(i);
+	if (p->unbuilt) {
+		p->err = -ENOENT;
+		return false;
+	}
+	p->skipped = cowstat_list_find(skip, p->symbol) ||
+		     cowstat_list_find(skip, p->name);
+	if (p->skipped) {
+		p->err = -ENOENT;
+		pr_warn("%s: skipped (skip_symbol); dependent counters are unavailable\n",
+			p->name);
+		return false;
+	}
+	/*
+	 * rename= simulates a renamed function: a NEW that exists would be
+	 * hooked with the handler of OLD, which reads its arguments by
+	 * position.
+	 */
+	if (p->name != p->symbol && cowstat_resolves(p->name)) {
+		p->err = -EEXIST;
+		pr_warn("%s: rename= takes only a name that does not exist\n",
+			p->name);
+		return false;
+	}
+	p->mech = COWSTAT_MECH_KPROBE;
+	if (p->fentry && !p->is_ret &&
+	    !(use_kprobe && !strcmp(use_kprobe, "all")) &&
+	    !cowstat_list_find(use_kprobe, p->symbol) &&
+	    !cowstat_list_find(use_kprobe, p->name))
+		p->mech = COWSTAT_MECH_FTRACE;
+	return true;
+}
+
+/* @p's registration ended with @err. */
+static void cowstat_probe_done(enum cowstat_probe_id i, int err,
+			       unsigned int *ok)
+{
+	struct cowstat_probe *p = &cowstat_probes[i];
+
+	p->err = err;
+	if (err) {
+		pr_warn("%s: cannot register (%d); dependent counters are unavailable\n",
+			p->name, err);
+		return;
+	}
+	p->registered = true;
+	(*ok)++;
+	/* Records may exist only once they are sure to retire. */
+	if (i == COWSTAT_P_EXIT_MMAP)
+		cowstat_records_enabled = true;
+}
+
 int cowstat_probes_register(const char *rename, const char *skip,
 			    const char *use_kprobe, bool wp_return)
 {
-	bool all_kprobes = use_kprobe && !strcmp(use_kprobe, "all");
-	bool kprobe;
-	unsigned int k, i, ok = 0, unbuilt = 0;
+	enum cowstat_probe_id fops[COWSTAT_NR_PROBES];
+	bool want[COWSTAT_NR_PROBES];
+	unsigned int k, i, nf = 0, ok = 0, unbuilt = 0;
 
 	BUILD_BUG_ON(ARRAY_SIZE(cowstat_order) != COWSTAT_NR_PROBES);
 	cowstat_wp_return = wp_return;
 	cowstat_probes[COWSTAT_P_DO_WP_PAGE].is_ret = wp_return;
 	for (k = 0; k < COWSTAT_NR_PROBES; k++) {
-		struct cowstat_probe *p;
-
 		i = cowstat_order[k];
-		p = &cowstat_probes[i];
-		p->name = cowstat_renamed(rename, p->symbol, cowstat_names[i],
-					  sizeof(cowstat_names[i]));
-		p->registered = false;
-		p->unbuilt = !cowstat_probe_built(i);
-		if (p->unbuilt) {
-			p->err = -ENOENT;
-			unbuilt++;
-			continue;
+		want[i] = cowstat_probe_prepare(i, rename, skip, use_kprobe);
+		unbuilt += cowstat_probes[i].unbuilt;
+		if (want[i] && cowstat_probes[i].mech == COWSTAT_MECH_FTRACE)
+			fops[nf++] = i;
+	}
+	/* The shared ftrace_ops first: it holds most markers. */
+	if (nf && cowstat_fops_arm(fops, nf)) {
+		for (k = 0; k < nf; k++) {
+			if (!cowstat_fops_ip[fops[k]])
+				continue;
+			cowstat_probe_done(fops[k], 0, &ok);
+			want[fops[k]] = false;
 		}
-		p->skipped = cowstat_list_find(skip, p->symbol) ||
-			     cowstat_list_find(skip, p->name);
-		if (p->skipped) {
-			p->err = -ENOENT;
-			pr_warn("%s: skipped (skip_symbol); dependent counters are unavailable\n",
-				p->name);
-			continue;
-		}
-		/*
-		 * rename= simulates a renamed function: a NEW that exists
-		 * would be hooked with the handler of OLD, which reads its
-		 * arguments by position.
-		 */
-		if (p->name != p->symbol && cowstat_resolves(p->name)) {
-			p->err = -EEXIST;
-			pr_warn("%s: rename= takes only a name that does not exist\n",
-				p->name);
-			continue;
-		}
-		kprobe = all_kprobes ||
-			 cowstat_list_find(use_kprobe, p->symbol) ||
-			 cowstat_list_find(use_kprobe, p->name);
-		p->err = cowstat_probe_register(p, p->name, kprobe);
-		if (p->err) {
-			pr_warn("%s: cannot register (%d); dependent counters are unavailable\n",
-				p->name, p->err);
-			continue;
-		}
-		p->registered = true;
-		ok++;
-		/* Records may exist only once they are sure to retire. */
-		if (i == COWSTAT_P_EXIT_MMAP)
-			cowstat_records_enabled = true;
+	}
+	for (k = 0; k < COWSTAT_NR_PROBES; k++) {
+		i = cowstat_order[k];
+		if (want[i])
+			cowstat_probe_done(i, cowstat_kprobe_register(&cowstat_probes[i],
+								      cowstat_probes[i].name),
+					   &ok);
 	}
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
 		char reason[KSYM_NAME_LEN + 32];
@@ -654,11 +762,14 @@ void cowstat_probes_start(void)
 }
 
 /*
- * Counting stops first; then every probe goes at once, markers before the
- * outer hooks.  unregister_kprobes() and unregister_kretprobes() wait for
- * handlers still running (an RCU grace period each), and a task still
- * inside a hooked function when its kretprobe goes returns without our
- * handler.  Only then may the caller free what handlers use.
+ * Counting stops first; then every probe goes, the shared ftrace_ops (most
+ * markers and the entry hooks on ftrace, at once) before the kprobes.
+ * unregister_ftrace_function() waits until no CPU or preempted task can be
+ * inside its handler (RCU tasks grace periods); unregister_kprobes() and
+ * unregister_kretprobes() wait for handlers still running (an RCU grace
+ * period each), and a task still inside a hooked function when its
+ * kretprobe goes returns without our handler.  Only then may the caller
+ * free what handlers use.
  */
 void cowstat_probes_unregister(void)
 {
@@ -673,14 +784,13 @@ void cowstat_probes_unregister(void)
 
 		if (!p->registered)
 			continue;
-		if (p->mech == COWSTAT_MECH_FTRACE)
-			cowstat_fops_unregister(p);
-		else if (p->is_ret)
+		if (p->mech == COWSTAT_MECH_KPROBE && p->is_ret)
 			rps[nr++] = &p->rp;
-		else
+		else if (p->mech == COWSTAT_MECH_KPROBE)
 			kps[nk++] = &p->kp;
 		p->registered = false;
 	}
+	cowstat_fops_disarm();
 	if (nk)
 		unregister_kprobes(kps, nk);
 	if (nr)
