@@ -620,13 +620,13 @@ static void cowstat_fops_disarm(void)
 static const unsigned long cowstat_fops_ip[COWSTAT_NR_PROBES];
 #endif
 
-/* A kprobe or kretprobe for @p, on @name. */
-static int cowstat_kprobe_register(struct cowstat_probe *p, const char *name)
+/* A kprobe or kretprobe for @p, on its name. */
+static int cowstat_kprobe_register(struct cowstat_probe *p)
 {
 	p->mech = COWSTAT_MECH_KPROBE;
 	if (p->is_ret) {
 		memset(&p->rp, 0, sizeof(p->rp));
-		p->rp.kp.symbol_name = name;
+		p->rp.kp.symbol_name = p->name;
 		p->rp.entry_handler = p->entry;
 		p->rp.handler = p->ret;
 		p->rp.data_size = p->data_size;
@@ -634,7 +634,7 @@ static int cowstat_kprobe_register(struct cowstat_probe *p, const char *name)
 		return register_kretprobe(&p->rp);
 	}
 	memset(&p->kp, 0, sizeof(p->kp));
-	p->kp.symbol_name = name;
+	p->kp.symbol_name = p->name;
 	p->kp.pre_handler = p->pre;
 	return register_kprobe(&p->kp);
 }
@@ -736,8 +736,7 @@ int cowstat_probes_register(const char *rename, const char *skip,
 	for (k = 0; k < COWSTAT_NR_PROBES; k++) {
 		i = cowstat_order[k];
 		if (want[i])
-			cowstat_probe_done(i, cowstat_kprobe_register(&cowstat_probes[i],
-								      cowstat_probes[i].name),
+			cowstat_probe_done(i, cowstat_kprobe_register(&cowstat_probes[i]),
 					   &ok);
 	}
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++) {
