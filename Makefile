@@ -15,7 +15,8 @@
 #   make kunit            the KUnit suites in User-Mode Linux
 #   make lint             checkpatch --strict and sparse on the kernel sources
 #   make bench            what loading cowstat.ko costs (ratios, one VM boot per kernel),
-#                         and the interrupt latency it adds on the RT kernels
+#                         the interrupt latency it adds on the RT kernels, and
+#                         its instructions per event, function by function
 #   make deb              the Debian packages cowstat-dkms and cowtrace, in build/deb/
 #   make deps             install what the project needs (Debian 12)
 #   make clean
@@ -82,6 +83,7 @@ bench:
 	@scripts/deps
 	@bench/run
 	@bench/latency
+	@bench/insnprof/run
 
 deb:
 	@scripts/deps
