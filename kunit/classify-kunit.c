@@ -195,7 +195,7 @@ static void cowstat_classify_wp_without_return(struct kunit *test)
 							       m, &ones), o);
 	}
 	for (i = 0; i < ones.n; i++)
-		cowstat_incs_add(&got, ones.id[i], 1);
+		cowstat_incs_add(&got, cowstat_ones_id(&ones, i), 1);
 	for (i = 0; i < COWSTAT_NR_COUNTERS; i++)
 		KUNIT_EXPECT_EQ_MSG(test, cowstat_incs_get(&got, i),
 				    cowstat_incs_get(&want, i), "%s: %s",

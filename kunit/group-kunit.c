@@ -355,7 +355,7 @@ static void cowstat_account_ones_matches(struct kunit *test)
 		};
 
 		for (k = 0; k < o.n; k++)
-			cowstat_incs_add(&ev.incs, o.id[k], 1);
+			cowstat_incs_add(&ev.incs, cowstat_ones_id(&o, k), 1);
 		rcu_read_lock();
 		cowstat_account_ones(ones_cs, rec[0], addrs[i], &o);
 		cowstat_account(incs_cs, rec[1], &ev);

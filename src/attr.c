@@ -141,12 +141,12 @@ struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
  */
 struct cowstat_rec *cowstat_charge_remote_ones(struct mm_struct *mm,
 					       unsigned long address,
-					       const struct cowstat_ones *o)
+					       struct cowstat_ones o)
 {
 	struct cowstat_incs incs = { };
 	unsigned int k;
 
-	for (k = 0; k < o->n; k++)
-		cowstat_incs_add(&incs, o->id[k], 1);
+	for (k = 0; k < o.n; k++)
+		cowstat_incs_add(&incs, cowstat_ones_id(&o, k), 1);
 	return cowstat_charge_fault(mm, address, &incs);
 }

@@ -128,6 +128,34 @@ static inline bool cowstat_unshare_noop(enum cowstat_page_kind kind)
 }
 
 /*
+ * pfn_valid() for the PFN of a present, not special PTE, with each CPU
+ * remembering the last memory section it found valid whole: an early
+ * section (memory present at boot) has a struct page for every PFN in
+ * it, where a section added later is valid by subsection.  Write faults
+ * come in runs over one region, so most calls end at the compare (6.12's
+ * pfn_valid() is out of line, about 34 instructions).  A section going
+ * offline clears every CPU's (hook_fault.c): no PTE maps a page of it
+ * once it is offline.  Without SPARSEMEM (not x86-64), pfn_valid().
+ */
+#ifdef CONFIG_SPARSEMEM
+DECLARE_PER_CPU(unsigned long, cowstat_early_section);
+bool cowstat_pfn_valid_slow(unsigned long pfn);
+
+static __always_inline bool cowstat_pfn_valid(unsigned long pfn)
+{
+	if (likely(this_cpu_read(cowstat_early_section) ==
+		   pfn_to_section_nr(pfn)))
+		return true;
+	return cowstat_pfn_valid_slow(pfn);
+}
+#else
+static __always_inline bool cowstat_pfn_valid(unsigned long pfn)
+{
+	return pfn_valid(pfn);
+}
+#endif
+
+/*
  * What a write-protected PTE maps, decided like vm_normal_page() does on
  * x86 (which has pte_special): special PTEs are the zero page or raw PFNs.
  * Called with the page table lock held (do_wp_page entry), so the page
@@ -137,17 +165,20 @@ static __always_inline enum cowstat_page_kind
 cowstat_pte_kind(pte_t pte, bool *exclusive)
 {
 	unsigned long pfn = pte_pfn(pte);
+	struct folio *folio;
 	struct page *page;
 
 	*exclusive = false;
 	if (is_zero_pfn(pfn))
 		return COWSTAT_PAGE_ZERO;
-	if (pte_special(pte) || !pfn_valid(pfn))
+	if (pte_special(pte) || !cowstat_pfn_valid(pfn))
 		return COWSTAT_PAGE_PFN;
 	page = pfn_to_page(pfn);
-	if (!PageAnon(page))
+	/* Its head read once (PageAnon() and PageKsm() read it each). */
+	folio = page_folio(page);
+	if (!folio_test_anon(folio))
 		return COWSTAT_PAGE_FILE;
-	if (folio_test_ksm(page_folio(page)))
+	if (folio_test_ksm(folio))
 		return COWSTAT_PAGE_KSM;
 	*exclusive = PageAnonExclusive(page);
 	return COWSTAT_PAGE_ANON;

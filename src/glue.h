@@ -214,13 +214,17 @@ struct cowstat_tct_slot {
 	struct cowstat_wp_pending wp;
 } __aligned(64);
 
+/* The memory notifier that keeps cowstat_pfn_valid()'s cache (compat.h). */
+int cowstat_sections_init(void);
+void cowstat_sections_exit(void);
+
 int cowstat_tct_init(unsigned int slots);
 void cowstat_tct_exit(void);
 bool cowstat_tct_enter_key(const void *key, enum cowstat_tct_kind kind,
 			   void *ctx);
 void *cowstat_tct_find_key(const void *key, enum cowstat_tct_kind kind);
 void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind);
-struct cowstat_wp_pending *cowstat_tct_wp_open(void);
+struct cowstat_tct_slot *cowstat_tct_claim(const void *key);
 void cowstat_tct_forget(const void *key);
 
 /*
@@ -243,9 +247,10 @@ static __always_inline struct cowstat_tct_slot *
 cowstat_tct_own(const void *key)
 {
 	struct cowstat_tct_slot *s = cowstat_tct_window(key);
-	struct cowstat_tct_slot *end = s + COWSTAT_TCT_WINDOW;
+	unsigned int i;
 
-	for (; s < end; s++)
+	/* Counted, not to an end pointer: the first look needs no test. */
+	for (i = 0; i < COWSTAT_TCT_WINDOW; i++, s++)
 		if (READ_ONCE(s->key) == key)
 			return s;
 	return NULL;
@@ -276,6 +281,25 @@ static __always_inline void cowstat_tct_put(struct cowstat_tct_slot *s,
 		return;
 	/* The slot is empty before another task may take it. */
 	smp_store_release(&s->key, cowstat_tct_parked(key));
+}
+
+/*
+ * current's pending write fault, in its slot (claimed now if it has none).
+ * NULL when the window is full (counted in tct_full).  A task has one slot
+ * at most, active or parked, most often the first of its window: that one
+ * is taken inline, anything else by cowstat_tct_claim().
+ */
+static __always_inline struct cowstat_wp_pending *cowstat_tct_wp_open(void)
+{
+	const void *key = current;
+	struct cowstat_tct_slot *s = cowstat_tct_window(key);
+	const void *k = READ_ONCE(s->key);
+
+	if (k == key || (k == cowstat_tct_parked(key) &&
+			 try_cmpxchg(&s->key, &k, key)))
+		return &s->wp;
+	s = cowstat_tct_claim(key);
+	return s ? &s->wp : NULL;
 }
 
 /* The pending write fault in @s (current's) is told: park the slot if empty. */
@@ -435,7 +459,7 @@ struct cowstat_rec *cowstat_charge_fault(struct mm_struct *mm,
 					 struct cowstat_incs *incs);
 struct cowstat_rec *cowstat_charge_remote_ones(struct mm_struct *mm,
 					       unsigned long address,
-					       const struct cowstat_ones *o);
+					       struct cowstat_ones o);
 
 /* Charges 1 to each counter of @o for a fault on @mm; returns the record. */
 static __always_inline struct cowstat_rec *
@@ -445,7 +469,7 @@ cowstat_charge_fault_ones(struct mm_struct *mm, unsigned long address,
 	struct cowstat_rec *rec;
 
 	if (unlikely(current->mm != mm || (current->flags & PF_KTHREAD)))
-		return cowstat_charge_remote_ones(mm, address, o);
+		return cowstat_charge_remote_ones(mm, address, *o);
 	rec = cowstat_rec_of_mm(mm);
 	cowstat_account_ones(&cowstat_state, rec, address, o);
 	return rec;

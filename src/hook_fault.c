@@ -33,11 +33,68 @@
 #include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/userfaultfd_k.h>
 
 #include "compat.h"
 #include "glue.h"
+
+#ifdef CONFIG_SPARSEMEM
+/* The section each CPU found valid whole last (compat.h); none at first. */
+DEFINE_PER_CPU(unsigned long, cowstat_early_section) = ULONG_MAX;
+
+/* Called by a handler, preemption disabled. */
+bool cowstat_pfn_valid_slow(unsigned long pfn)
+{
+	if (!pfn_valid(pfn))
+		return false;
+	if (early_section(__pfn_to_section(pfn)))
+		this_cpu_write(cowstat_early_section, pfn_to_section_nr(pfn));
+	return true;
+}
+
+NOKPROBE_SYMBOL(cowstat_pfn_valid_slow);
+
+static void cowstat_sections_forget(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(per_cpu(cowstat_early_section, cpu), ULONG_MAX);
+}
+
+static int cowstat_memory_event(struct notifier_block *nb,
+				unsigned long action, void *arg)
+{
+	if (action == MEM_GOING_OFFLINE || action == MEM_OFFLINE)
+		cowstat_sections_forget();
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cowstat_memory_nb = {
+	.notifier_call = cowstat_memory_event,
+};
+
+int cowstat_sections_init(void)
+{
+	return register_memory_notifier(&cowstat_memory_nb);
+}
+
+void cowstat_sections_exit(void)
+{
+	unregister_memory_notifier(&cowstat_memory_nb);
+}
+#else
+int cowstat_sections_init(void)
+{
+	return 0;
+}
+
+void cowstat_sections_exit(void)
+{
+}
+#endif
 
 /* A uffd-wp trap: handle_userfault() follows at once (6.7+: unless async). */
 static __always_inline bool cowstat_uffd_trap(struct vm_area_struct *vma,
@@ -65,7 +122,6 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 	struct cowstat_ones ones = { };
 	struct cowstat_wp_pending *p;
 	struct cowstat_rec *rec;
-	bool decided;
 
 	/* Entered with the page table lock held: the page is stable. */
 	wp.unshare = vmf->flags & FAULT_FLAG_UNSHARE;
@@ -79,12 +135,20 @@ static __always_inline void cowstat_wp_enter(struct vm_fault *vmf)
 	}
 	/*
 	 * wp_faults, and the outcome where the entry decides it; a uffd-wp
-	 * trap is counted here too, and handle_userfault() told apart.
+	 * trap is counted here too, and handle_userfault() told apart.  An
+	 * undecided entry charges wp_faults alone: spelt out, so that the
+	 * common path charges one known counter.
 	 */
-	decided = cowstat_classify_wp_entry(&wp, &ones) && !wp.uffd;
-	rec = cowstat_charge_fault_ones(vma->vm_mm, vmf->address, &ones);
-	if (decided)
-		return;
+	if (cowstat_classify_wp_entry(&wp, &ones)) {
+		rec = cowstat_charge_fault_ones(vma->vm_mm, vmf->address,
+						&ones);
+		if (!wp.uffd)
+			return;
+	} else {
+		ones = (struct cowstat_ones){ .ids = COWSTAT_wp_faults, .n = 1 };
+		rec = cowstat_charge_fault_ones(vma->vm_mm, vmf->address,
+						&ones);
+	}
 	p = cowstat_tct_wp_open();
 	if (!p)
 		return;
@@ -125,10 +189,18 @@ notrace COWSTAT_FENTRY_DECL(cowstat_do_wp_page)
 static __always_inline void cowstat_wp_tell(struct cowstat_tct_slot *s,
 					    enum cowstat_wp_marker m)
 {
-	struct cowstat_ones ones = { };
+	/* Each branch with a constant flag: its counters fold to constants. */
+	if (unlikely(s->wp.unshare)) {
+		struct cowstat_ones ones = { };
 
-	cowstat_classify_wp_told(s->wp.kind, s->wp.unshare, m, &ones);
-	cowstat_charge_outcome(&s->wp, &ones);
+		cowstat_classify_wp_told(s->wp.kind, true, m, &ones);
+		cowstat_charge_outcome(&s->wp, &ones);
+	} else {
+		struct cowstat_ones ones = { };
+
+		cowstat_classify_wp_told(s->wp.kind, false, m, &ones);
+		cowstat_charge_outcome(&s->wp, &ones);
+	}
 	cowstat_tct_wp_close(s);
 }
 
@@ -256,23 +328,21 @@ static __always_inline enum cowstat_site cowstat_site_of(unsigned long ra)
 }
 
 /*
- * page_add_new_anon_rmap(page, vma, addr) / folio_add_new_anon_rmap(...),
- * returning to @ra.  Every first touch of anonymous memory on the machine
- * comes here: anything that is not a COW site leaves after one compare.
+ * An install returning to a COW site (@site, not COWSTAT_SITE_NONE), its
+ * arguments in @regs: (page, vma, address).
  */
-static __always_inline void cowstat_install(struct page *page,
-					    struct vm_area_struct *vma,
-					    unsigned long addr,
-					    unsigned long ra)
+static noinline void cowstat_install_at(enum cowstat_site site,
+					struct pt_regs *regs)
 {
+	struct page *page = (void *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
+	unsigned long addr = regs_get_kernel_argument(regs, 2);
 	struct cowstat_ones ones = { };
 	struct cowstat_fault_ctx *f;
 	struct cowstat_vma_ctx *v;
 
-	switch (cowstat_site_of(ra)) {
-	case COWSTAT_SITE_NONE:
-		return;
-	case COWSTAT_SITE_WP:
+	/* The COW break first: by far the most frequent of the three. */
+	if (likely(site == COWSTAT_SITE_WP)) {
 		/*
 		 * A large folio (a page or the head of a folio) is a THP the
 		 * huge zero page's write fault maps (6.13+), or a first touch
@@ -296,16 +366,35 @@ static __always_inline void cowstat_install(struct page *page,
 		if (f && f->kind == COWSTAT_FAULT_WP)
 			f->wp.installs++;
 		return;
-	case COWSTAT_SITE_FORK:
+	}
+	if (site == COWSTAT_SITE_FORK) {
 		v = cowstat_fork_vma(vma->vm_mm);
 		if (v)
 			v->f.eager++;
 		return;
-	case COWSTAT_SITE_COW_AT_FAULT:
+	}
+	if (site == COWSTAT_SITE_COW_AT_FAULT) {
 		cowstat_ones_add(&ones, COWSTAT_cow_at_fault);
 		cowstat_charge_fault_ones(vma->vm_mm, addr, &ones);
-		return;
 	}
+}
+
+NOKPROBE_SYMBOL(cowstat_install_at);
+
+/*
+ * page_add_new_anon_rmap(page, vma, addr) / folio_add_new_anon_rmap(...),
+ * returning to @ra.  Every first touch of anonymous memory on the machine
+ * comes here: anything that is not a COW site leaves after one compare,
+ * before any of the work a COW site needs (out of line, @regs read there).
+ */
+static __always_inline void cowstat_install(struct pt_regs *regs,
+					    unsigned long ra)
+{
+	enum cowstat_site site = cowstat_site_of(ra);
+
+	if (likely(site == COWSTAT_SITE_NONE))
+		return;
+	cowstat_install_at(site, regs);
 }
 
 #if COWSTAT_HAVE_FENTRY
@@ -316,9 +405,7 @@ notrace COWSTAT_FENTRY_DECL(cowstat_install)
 	preempt_disable_notrace();
 	if (cowstat_on()) {
 		cowstat_hit(COWSTAT_P_INSTALL);
-		cowstat_install((void *)regs_get_kernel_argument(regs, 0),
-				(void *)regs_get_kernel_argument(regs, 1),
-				regs_get_kernel_argument(regs, 2), parent_ip);
+		cowstat_install(regs, parent_ip);
 	}
 	preempt_enable_notrace();
 }
@@ -330,10 +417,7 @@ int cowstat_install_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	cowstat_hit(COWSTAT_P_INSTALL);
 	/* At a kprobe on function entry the stack top is the return address. */
-	cowstat_install((void *)regs_get_kernel_argument(regs, 0),
-			(void *)regs_get_kernel_argument(regs, 1),
-			regs_get_kernel_argument(regs, 2),
-			regs_get_kernel_stack_nth(regs, 0));
+	cowstat_install(regs, regs_get_kernel_stack_nth(regs, 0));
 	return 0;
 }
 

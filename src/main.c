@@ -60,13 +60,16 @@ static int __init cowstat_module_init(void)
 	ret = cowstat_tct_init(4 * 4096 + 4 * 1024);
 	if (ret)
 		goto out_core;
+	ret = cowstat_sections_init();
+	if (ret)
+		goto out_tct;
 
 	/* Enabled by the registry once exit_mmap is hooked. */
 	cowstat_records_enabled = false;
 	ret = cowstat_probes_register(rename, skip_symbol, use_kprobe,
 				      wp_return);
 	if (ret)
-		goto out_tct;
+		goto out_sections;
 	/* debugfs prints "-" for these, never a 0 that means "unknown". */
 	cowstat_probes_unavailable(cowstat_state.unavailable);
 	if (!wp_return) {
@@ -95,6 +98,8 @@ static int __init cowstat_module_init(void)
 
 out_probes:
 	cowstat_probes_unregister();
+out_sections:
+	cowstat_sections_exit();
 out_tct:
 	cowstat_tct_exit();
 out_core:
@@ -107,6 +112,7 @@ static void __exit cowstat_module_exit(void)
 	/* Stops counting, then removes every probe and waits for handlers. */
 	cowstat_probes_unregister();
 	cowstat_debugfs_exit();
+	cowstat_sections_exit();
 	cowstat_tct_exit();
 	cowstat_destroy(&cowstat_state);
 }

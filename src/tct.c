@@ -61,7 +61,7 @@ static bool cowstat_tct_is_parked(const void *k)
  * one, else one another task parked.  NULL when every slot of the window
  * is active (counted in tct_full).
  */
-static struct cowstat_tct_slot *cowstat_tct_claim(const void *key)
+struct cowstat_tct_slot *cowstat_tct_claim(const void *key)
 {
 	const void *parked = cowstat_tct_parked(key);
 	struct cowstat_tct_slot *w = cowstat_tct_window(key);
@@ -133,17 +133,6 @@ void cowstat_tct_leave_key(const void *key, enum cowstat_tct_kind kind)
 		return;
 	s->ctx[kind] = NULL;
 	cowstat_tct_put(s, key);
-}
-
-/*
- * current's pending write fault, in its slot (claimed now if it has none).
- * NULL when the window is full (counted in tct_full).
- */
-struct cowstat_wp_pending *cowstat_tct_wp_open(void)
-{
-	struct cowstat_tct_slot *s = cowstat_tct_claim(current);
-
-	return s ? &s->wp : NULL;
 }
 
 /*

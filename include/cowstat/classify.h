@@ -11,10 +11,12 @@
  * No includes, no kernel headers: the module (through core.h), KUnit and
  * cowtrace's BPF programs (tools/cowtrace/cowtrace.bpf.c, on vmlinux.h)
  * compile this same code, so the counters are classified once.  The
- * includer provides bool, u8, u64, s64 and enum cowstat_counter
- * (counters.h).  Everything is static inline, so no object file is
- * needed; the BPF programs define one function out of line
- * (COWSTAT_INCS_ADD_EXTERN, at cowstat_incs_append()).
+ * includer provides bool, u8, u64, s64, __always_inline and enum
+ * cowstat_counter (counters.h).  Everything is static inline, so no object
+ * file is needed (the write-fault classifiers always inline: only so do
+ * the module's handlers keep their struct cowstat_ones in registers); the
+ * BPF programs define one function out of line (COWSTAT_INCS_ADD_EXTERN,
+ * at cowstat_incs_append()).
  */
 #ifndef _COWSTAT_CLASSIFY_H
 #define _COWSTAT_CLASSIFY_H
@@ -223,25 +225,39 @@ struct cowstat_fork_vma {
 	unsigned long page_size;
 };
 
+/* Counters a struct cowstat_ones holds at most. */
+#define COWSTAT_ONES_MAX 3
+
 /**
  * struct cowstat_ones - an event that adds 1 to each of a few counters
- * @n:  number of counters
- * @id: the counters (enum cowstat_counter), each at most once
+ * @ids: the counters (enum cowstat_counter), each at most once, one a
+ *       byte from the lowest
+ * @n:   number of counters, COWSTAT_ONES_MAX at most
  *
  * The common write-fault events (a copy, a reuse, a shared write, a
  * wp_faults) are no more than that: charging them needs no increment list
- * (struct cowstat_incs is 112 bytes to clear, copy and scan).
+ * (struct cowstat_incs is 112 bytes to clear, copy and scan).  Two words,
+ * not an array: the handlers that build one keep it in registers (an
+ * array indexed by a count lives in stack memory, and brings the stack
+ * protector's canary into every handler).
  */
 struct cowstat_ones {
+	unsigned int ids;
 	unsigned int n;
-	u8 id[3];
 };
 
-static inline void cowstat_ones_add(struct cowstat_ones *o,
-				    enum cowstat_counter id)
+static __always_inline void cowstat_ones_add(struct cowstat_ones *o,
+					     enum cowstat_counter id)
 {
-	if (o->n < COWSTAT_ARRAY_SIZE(o->id))
-		o->id[o->n++] = id;
+	if (o->n < COWSTAT_ONES_MAX)
+		o->ids |= (unsigned int)id << (8 * o->n++);
+}
+
+/* The @k-th counter of @o (@k below @o->n). */
+static inline enum cowstat_counter
+cowstat_ones_id(const struct cowstat_ones *o, unsigned int k)
+{
+	return (enum cowstat_counter)((o->ids >> (8 * k)) & 0xff);
 }
 
 /**
@@ -492,7 +508,7 @@ cowstat_classify_wp_outcome(const struct cowstat_wp_fault *f,
  * hook would have seen (KUnit checks it case by case).
  * Return: the outcome.
  */
-static inline enum cowstat_outcome
+static __always_inline enum cowstat_outcome
 cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
 			 enum cowstat_wp_marker m, struct cowstat_ones *out)
 {
@@ -533,8 +549,9 @@ cowstat_classify_wp_told(enum cowstat_page_kind kind, bool unshare,
  *       entry decides it (cowstat_wp_decided())
  * Return: whether the entry decided the outcome.
  */
-static inline bool cowstat_classify_wp_entry(const struct cowstat_wp_fault *f,
-					     struct cowstat_ones *out)
+static __always_inline bool
+cowstat_classify_wp_entry(const struct cowstat_wp_fault *f,
+			  struct cowstat_ones *out)
 {
 	cowstat_ones_add(out, COWSTAT_wp_faults);
 	if (f->uffd) {

@@ -396,26 +396,22 @@ cowstat_group_at(struct cowstat *cs, unsigned int i, unsigned long addr)
 	return g;
 }
 
-void cowstat_account_ones(struct cowstat *cs, struct cowstat_rec *rec,
-			  unsigned long addr, const struct cowstat_ones *o)
+/* A struct cowstat_ones holds a counter in a byte. */
+static_assert(COWSTAT_NR_COUNTERS <= 256);
+
+/* cowstat_account_ones() for a record in at least one group. */
+void cowstat_account_ones_groups(struct cowstat *cs, struct cowstat_rec *rec,
+				 unsigned long addr, struct cowstat_ones o)
 {
 	unsigned long groups;
 	unsigned int k;
 
-	for (k = 0; k < o->n; k++)
-		this_cpu_inc(cs->totals->v[o->id[k]]);
-	if (!rec) {
-		atomic64_inc(&cs->health[COWSTAT_H_events_unrecorded]);
-		return;
-	}
-	for (k = 0; k < o->n; k++)
-		atomic64_inc(&rec->c.v[o->id[k]]);
 	for (groups = READ_ONCE(rec->groups); groups; groups &= groups - 1) {
 		struct cowstat_group *g = cowstat_group_at(cs, __ffs(groups), addr);
 
 		if (g)
-			for (k = 0; k < o->n; k++)
-				atomic64_inc(&g->c.v[o->id[k]]);
+			for (k = 0; k < o.n; k++)
+				atomic64_inc(&g->c.v[cowstat_ones_id(&o, k)]);
 	}
 }
 
