@@ -291,40 +291,49 @@ NOKPROBE_SYMBOL(cowstat_do_wp_page_ret);
 
 /*
  * What an install means, by the address it returns to (enum cowstat_site).
- * A direct-mapped cache: one word per entry, the return address shifted
+ * A cache of 128 sets of two words: each word the return address shifted
  * left by two with the class in the two bits freed (kernel and module text
- * have their two top address bits set, so the shift loses nothing), so
- * one load and one compare answer, and a plain store publishes an entry
- * whole.  A miss looks the address up in kallsyms once.  A module's text
- * may be reused by another module after an unload; every module address
- * is COWSTAT_SITE_NONE, so a stale entry is still right.
+ * have their two top address bits set, so the shift loses nothing), so one
+ * load and one compare answer, and a plain store publishes an entry whole.
+ * A miss looks the address up in kallsyms (some 15 000 instructions) and
+ * puts it first in its set, the entry that was first going second: two
+ * addresses that share a set no longer evict each other (with one word a
+ * set, two install sites of a fork+exec did, and every cycle paid a
+ * lookup).  A module's text may be reused by another module after an
+ * unload; every module address is COWSTAT_SITE_NONE, so a stale entry is
+ * still right.
  */
-#define COWSTAT_SITE_BITS	6
+#define COWSTAT_SITE_BITS	7
 #define COWSTAT_TEXT_TOP	(3UL << (BITS_PER_LONG - 2))
 
-static unsigned long cowstat_sites[1UL << COWSTAT_SITE_BITS];
+static unsigned long cowstat_sites[1UL << COWSTAT_SITE_BITS][2];
 
 static noinline enum cowstat_site
-cowstat_site_lookup(unsigned long ra, unsigned long *e)
+cowstat_site_lookup(unsigned long ra, unsigned long *set)
 {
 	char sym[KSYM_SYMBOL_LEN];
 	enum cowstat_site site;
 
 	sprint_symbol_no_offset(sym, ra);
 	site = cowstat_classify_site(sym);
-	if ((ra & COWSTAT_TEXT_TOP) == COWSTAT_TEXT_TOP)
-		WRITE_ONCE(*e, (ra << 2) | site);
+	if ((ra & COWSTAT_TEXT_TOP) == COWSTAT_TEXT_TOP) {
+		WRITE_ONCE(set[1], READ_ONCE(set[0]));
+		WRITE_ONCE(set[0], (ra << 2) | site);
+	}
 	return site;
 }
 
 static __always_inline enum cowstat_site cowstat_site_of(unsigned long ra)
 {
-	unsigned long *e = &cowstat_sites[hash_long(ra, COWSTAT_SITE_BITS)];
-	unsigned long v = READ_ONCE(*e);
+	unsigned long *set = cowstat_sites[hash_long(ra, COWSTAT_SITE_BITS)];
+	unsigned long v = READ_ONCE(set[0]);
 
 	if (likely((v ^ (ra << 2)) < 4))
 		return v & 3;
-	return cowstat_site_lookup(ra, e);
+	v = READ_ONCE(set[1]);
+	if (likely((v ^ (ra << 2)) < 4))
+		return v & 3;
+	return cowstat_site_lookup(ra, set);
 }
 
 /*
