@@ -177,6 +177,11 @@ static void cowstat_classify_wp_without_return(struct kunit *test)
 	o = cowstat_classify_wp(&c->f, &want);
 	entry.uffd = c->f.uffd;
 	decided = cowstat_classify_wp_entry(&entry, &ones);
+	/* The module's entry spells an undecided charge out: wp_faults alone. */
+	if (!decided) {
+		KUNIT_EXPECT_EQ(test, ones.n, 1U);
+		KUNIT_EXPECT_EQ(test, ones.ids, (unsigned int)COWSTAT_wp_faults);
+	}
 	if (!c->f.uffd && (o == COWSTAT_OUT_RACE || o == COWSTAT_OUT_ERROR ||
 			   o == COWSTAT_OUT_RETRY)) {
 		/* left untold: only wp_faults, and a failure is never decided */
