@@ -328,12 +328,17 @@ static inline void cowstat_tct_leave(enum cowstat_tct_kind kind)
 /* Contexts kept in kretprobe instance data                            */
 /* ------------------------------------------------------------------ */
 
+/* What the counters of a child's mm read at one moment of its copy. */
+struct cowstat_mm_counts {
+	s64 anon, file, shmem, swap, pt_bytes, hugetlb;
+};
+
 /* One VMA that fork's dup_mmap copies (copy_page_range). */
 struct cowstat_vma_ctx {
 	struct mm_struct *dst_mm;
 	unsigned long start;
 	unsigned long end;
-	s64 anon0, file0, shmem0, swap0, pt0, huge0;
+	struct cowstat_mm_counts c0;
 	struct cowstat_fork_vma f;
 };
 
@@ -344,6 +349,8 @@ struct cowstat_vma_ctx {
  * @t_copy:   when the copy began (the first copy_page_range)
  * @child_mm: the mm being copied into, from the first copy_page_range
  *            to the end of dup_mmap; NULL before and after
+ * @child_rec: @child_mm's record, found at the first copy_page_range
+ *            (NULL: none then), so that the other VMAs need no lookup
  * @vma_open: @vma is being copied: its counts are still to be charged
  * @in_tct:   the context is in the task-context table
  * @vma:      the VMA copy_page_range was last called for
@@ -359,6 +366,7 @@ struct cowstat_fork_ctx {
 	u64 copy_ns;
 	u64 t_copy;
 	struct mm_struct *child_mm;
+	struct cowstat_rec *child_rec;
 	bool vma_open;
 	bool in_tct;
 	struct cowstat_vma_ctx vma;

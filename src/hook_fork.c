@@ -29,17 +29,45 @@
 #include "compat.h"
 #include "glue.h"
 
-static void cowstat_snapshot(struct cowstat_vma_ctx *ctx, struct mm_struct *mm)
+/*
+ * The child's counters now.  From 6.2 each rss counter is a percpu sum
+ * that walks the online CPUs under a lock: a VMA's copy reads them once,
+ * at its end (cowstat_vma_close()), and the next VMA's copy, which begins
+ * in the same handler, starts from that reading.
+ */
+static void cowstat_mm_read(struct mm_struct *mm, struct cowstat_mm_counts *c)
 {
-	ctx->anon0 = cowstat_mm_rss(mm, MM_ANONPAGES);
-	ctx->file0 = cowstat_mm_rss(mm, MM_FILEPAGES);
-	ctx->shmem0 = cowstat_mm_rss(mm, MM_SHMEMPAGES);
-	ctx->swap0 = cowstat_mm_rss(mm, MM_SWAPENTS);
-	ctx->pt0 = mm_pgtables_bytes(mm);
-	ctx->huge0 = cowstat_mm_hugetlb(mm);
+	c->anon = cowstat_mm_rss(mm, MM_ANONPAGES);
+	c->file = cowstat_mm_rss(mm, MM_FILEPAGES);
+	c->shmem = cowstat_mm_rss(mm, MM_SHMEMPAGES);
+	c->swap = cowstat_mm_rss(mm, MM_SWAPENTS);
+	c->pt_bytes = mm_pgtables_bytes(mm);
+	c->hugetlb = cowstat_mm_hugetlb(mm);
 }
 
-static void cowstat_charge_fork(struct mm_struct *child_mm,
+/*
+ * The record of the child @fork is copying into @mm, as found at its first
+ * VMA, or NULL.  It cannot retire before the copy ends (at exit_mmap of
+ * @mm, which ends the copy first); its key and state are still checked,
+ * as the per-CPU hint's are (cowstat_rec_of_mm()), so that a record that
+ * is no longer @mm's can never be charged.
+ */
+static struct cowstat_rec *cowstat_fork_child_rec(struct cowstat_fork_ctx *fork,
+						  struct mm_struct *mm)
+{
+	struct cowstat_rec *rec = fork->child_rec;
+
+	if (!rec || fork->child_mm != mm)
+		return NULL;
+	/* Key, then state: both pair with cowstat_rec_get()'s release. */
+	if (smp_load_acquire(&rec->key) == mm &&
+	    /* Live: made so last. */
+	    smp_load_acquire(&rec->state) == COWSTAT_REC_LIVE)
+		return rec;
+	return NULL;
+}
+
+static void cowstat_charge_fork(struct cowstat_rec *rec,
 				const struct cowstat_vma_ctx *ctx,
 				const struct cowstat_fork_vma *f)
 {
@@ -53,26 +81,44 @@ static void cowstat_charge_fork(struct mm_struct *child_mm,
 	if (unlikely(cowstat_fork_vma_clamped(f)))
 		cowstat_health_inc(&cowstat_state,
 				   COWSTAT_H_fork_deltas_clamped);
-	cowstat_account(&cowstat_state, cowstat_rec_find(&cowstat_state,
-							 child_mm), &ev);
+	cowstat_account(&cowstat_state, rec, &ev);
 }
 
-/* The VMA @fork was copying is copied: charge what it shared. */
-static void cowstat_vma_close(struct cowstat_fork_ctx *fork)
+/*
+ * The VMA @fork was copying is copied: charge what it shared.  Returns
+ * whether it was open; then its @c0 holds the counters as they are now,
+ * where the copy of a next VMA that begins at once starts from.
+ */
+static bool cowstat_vma_close(struct cowstat_fork_ctx *fork)
 {
 	struct cowstat_vma_ctx *ctx = &fork->vma;
 	struct mm_struct *mm = ctx->dst_mm;
+	s64 v;
 
 	if (!fork->vma_open)
-		return;
+		return false;
 	fork->vma_open = false;
-	ctx->f.d_anon = cowstat_mm_rss(mm, MM_ANONPAGES) - ctx->anon0;
-	ctx->f.d_file = cowstat_mm_rss(mm, MM_FILEPAGES) - ctx->file0;
-	ctx->f.d_shmem = cowstat_mm_rss(mm, MM_SHMEMPAGES) - ctx->shmem0;
-	ctx->f.d_swap = cowstat_mm_rss(mm, MM_SWAPENTS) - ctx->swap0;
-	ctx->f.d_pt_bytes = mm_pgtables_bytes(mm) - ctx->pt0;
-	ctx->f.d_hugetlb = cowstat_mm_hugetlb(mm) - ctx->huge0;
-	cowstat_charge_fork(mm, ctx, &ctx->f);
+	v = cowstat_mm_rss(mm, MM_ANONPAGES);
+	ctx->f.d_anon = v - ctx->c0.anon;
+	ctx->c0.anon = v;
+	v = cowstat_mm_rss(mm, MM_FILEPAGES);
+	ctx->f.d_file = v - ctx->c0.file;
+	ctx->c0.file = v;
+	v = cowstat_mm_rss(mm, MM_SHMEMPAGES);
+	ctx->f.d_shmem = v - ctx->c0.shmem;
+	ctx->c0.shmem = v;
+	v = cowstat_mm_rss(mm, MM_SWAPENTS);
+	ctx->f.d_swap = v - ctx->c0.swap;
+	ctx->c0.swap = v;
+	v = mm_pgtables_bytes(mm);
+	ctx->f.d_pt_bytes = v - ctx->c0.pt_bytes;
+	ctx->c0.pt_bytes = v;
+	v = cowstat_mm_hugetlb(mm);
+	ctx->f.d_hugetlb = v - ctx->c0.hugetlb;
+	ctx->c0.hugetlb = v;
+	cowstat_charge_fork(cowstat_fork_child_rec(fork, mm) ?:
+			    cowstat_rec_find(&cowstat_state, mm), ctx, &ctx->f);
+	return true;
 }
 
 /* dup_mmap of @fork is over (or its mm is going): the copy ends now. */
@@ -80,6 +126,7 @@ static void cowstat_copy_end(struct cowstat_fork_ctx *fork)
 {
 	cowstat_vma_close(fork);
 	fork->child_mm = NULL;
+	fork->child_rec = NULL;
 	fork->copy_ns += cowstat_since(fork->t_copy);
 }
 
@@ -100,6 +147,7 @@ int cowstat_copy_process_entry(struct kretprobe_instance *ri,
 	ctx->gen0 = cowstat_gen_now();
 	ctx->copy_ns = 0;
 	ctx->child_mm = NULL;
+	ctx->child_rec = NULL;
 	ctx->vma_open = false;
 	ctx->in_tct = cowstat_tct_enter(COWSTAT_TCT_FORK, ctx);
 	return 0;
@@ -154,11 +202,16 @@ static void cowstat_copy_page_range(struct vm_area_struct *dst_vma,
 	struct cowstat_fork_ctx *fork = cowstat_tct_find(COWSTAT_TCT_FORK);
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 	struct cowstat_vma_ctx *ctx;
+	struct cowstat_rec *rec = fork ? cowstat_fork_child_rec(fork, dst_mm) :
+				  NULL;
+	bool have_c0;
 
 	/* The child's record exists from its first VMA on. */
-	cowstat_rec_fresh(dst_mm, COWSTAT_BIRTH_FORK, NULL,
-			  cowstat_rec_find(&cowstat_state, src_vma->vm_mm),
-			  fork ? fork->gen0 : 0);
+	if (!rec)
+		rec = cowstat_rec_fresh(dst_mm, COWSTAT_BIRTH_FORK, NULL,
+					cowstat_rec_find(&cowstat_state,
+							 src_vma->vm_mm),
+					fork ? fork->gen0 : 0);
 	/*
 	 * No fork context: the fork began before cowstat was live (it is
 	 * not counted half), or the task-context table was full (tct_full).
@@ -166,19 +219,22 @@ static void cowstat_copy_page_range(struct vm_area_struct *dst_vma,
 	if (!fork)
 		return;
 	/* The VMA before this one is copied. */
-	cowstat_vma_close(fork);
+	have_c0 = cowstat_vma_close(fork) && fork->vma.dst_mm == dst_mm;
 	if (!fork->child_mm) {
 		fork->child_mm = dst_mm;
 		fork->t_copy = cowstat_now();
 	}
+	if (fork->child_mm == dst_mm)
+		fork->child_rec = rec;
 	ctx = &fork->vma;
-	memset(ctx, 0, sizeof(*ctx));
+	/* All but c0, which may hold where this copy starts from. */
+	memset(&ctx->f, 0, sizeof(ctx->f));
 	ctx->dst_mm = dst_mm;
 	ctx->start = src_vma->vm_start;
 	ctx->end = src_vma->vm_end;
 	if (!cowstat_vma_needs_copy(dst_vma, src_vma)) {
 		/* Nothing will be copied: charge the skip now. */
-		cowstat_charge_fork(dst_mm, ctx, &ctx->f);
+		cowstat_charge_fork(rec, ctx, &ctx->f);
 		return;
 	}
 	ctx->f.copied = true;
@@ -188,7 +244,8 @@ static void cowstat_copy_page_range(struct vm_area_struct *dst_vma,
 	if (ctx->f.hugetlb)
 		ctx->f.huge_pages = pages_per_huge_page(hstate_vma(src_vma));
 #endif
-	cowstat_snapshot(ctx, dst_mm);
+	if (!have_c0)
+		cowstat_mm_read(dst_mm, &ctx->c0);
 	fork->vma_open = true;
 }
 
