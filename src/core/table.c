@@ -224,7 +224,7 @@ struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
 				    const struct cowstat_rec *inherit)
 {
 	struct cowstat_rec *rec;
-	unsigned long flags;
+	unsigned long flags, groups;
 
 	rec = cowstat_rec_find(cs, key);
 	if (rec)
@@ -249,9 +249,14 @@ struct cowstat_rec *cowstat_rec_get(struct cowstat *cs, const void *key,
 	memset(&rec->id, 0, sizeof(rec->id));
 	if (id)
 		cowstat_set_ident(rec, id);
-	/* Only active groups: an ended group's bits are being cleared. */
-	rec->groups = inherit ? READ_ONCE(inherit->groups) &
-				cowstat_groups_active_locked(cs) : 0;
+	/*
+	 * Only active groups: an ended group's bits are being cleared.  Most
+	 * processes are in none, which takes no scan of the slots.
+	 */
+	groups = inherit ? READ_ONCE(inherit->groups) : 0;
+	if (groups)
+		groups &= cowstat_groups_active_locked(cs);
+	rec->groups = groups;
 	rec->initiator_remote = 0;
 	rec->exit_ns = 0;
 	atomic64_set(&rec->fork_ns, 0);
@@ -277,7 +282,8 @@ void cowstat_rec_bind(struct cowstat *cs, struct cowstat_rec *rec,
 		cowstat_set_ident(rec, id);
 		rec->birth = birth;
 		/* @groups was read unlocked: keep only groups still active. */
-		rec->groups |= groups & cowstat_groups_active_locked(cs);
+		if (groups)
+			rec->groups |= groups & cowstat_groups_active_locked(cs);
 	}
 	raw_spin_unlock_irqrestore(&cs->lock, flags);
 }
