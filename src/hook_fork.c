@@ -84,6 +84,15 @@ static void cowstat_charge_fork(struct cowstat_rec *rec,
 	cowstat_account(&cowstat_state, rec, &ev);
 }
 
+/* How far @v is from *@from, which becomes @v. */
+static inline s64 cowstat_advance(s64 *from, s64 v)
+{
+	s64 d = v - *from;
+
+	*from = v;
+	return d;
+}
+
 /*
  * The VMA @fork was copying is copied: charge what it shared.  Returns
  * whether it was open; then its @c0 holds the counters as they are now,
@@ -93,31 +102,21 @@ static bool cowstat_vma_close(struct cowstat_fork_ctx *fork)
 {
 	struct cowstat_vma_ctx *ctx = &fork->vma;
 	struct mm_struct *mm = ctx->dst_mm;
-	s64 v;
+	struct cowstat_mm_counts *c0 = &ctx->c0;
+	struct cowstat_fork_vma *f = &ctx->f;
 
 	if (!fork->vma_open)
 		return false;
 	fork->vma_open = false;
-	v = cowstat_mm_rss(mm, MM_ANONPAGES);
-	ctx->f.d_anon = v - ctx->c0.anon;
-	ctx->c0.anon = v;
-	v = cowstat_mm_rss(mm, MM_FILEPAGES);
-	ctx->f.d_file = v - ctx->c0.file;
-	ctx->c0.file = v;
-	v = cowstat_mm_rss(mm, MM_SHMEMPAGES);
-	ctx->f.d_shmem = v - ctx->c0.shmem;
-	ctx->c0.shmem = v;
-	v = cowstat_mm_rss(mm, MM_SWAPENTS);
-	ctx->f.d_swap = v - ctx->c0.swap;
-	ctx->c0.swap = v;
-	v = mm_pgtables_bytes(mm);
-	ctx->f.d_pt_bytes = v - ctx->c0.pt_bytes;
-	ctx->c0.pt_bytes = v;
-	v = cowstat_mm_hugetlb(mm);
-	ctx->f.d_hugetlb = v - ctx->c0.hugetlb;
-	ctx->c0.hugetlb = v;
+	f->d_anon = cowstat_advance(&c0->anon, cowstat_mm_rss(mm, MM_ANONPAGES));
+	f->d_file = cowstat_advance(&c0->file, cowstat_mm_rss(mm, MM_FILEPAGES));
+	f->d_shmem = cowstat_advance(&c0->shmem,
+				     cowstat_mm_rss(mm, MM_SHMEMPAGES));
+	f->d_swap = cowstat_advance(&c0->swap, cowstat_mm_rss(mm, MM_SWAPENTS));
+	f->d_pt_bytes = cowstat_advance(&c0->pt_bytes, mm_pgtables_bytes(mm));
+	f->d_hugetlb = cowstat_advance(&c0->hugetlb, cowstat_mm_hugetlb(mm));
 	cowstat_charge_fork(cowstat_fork_child_rec(fork, mm) ?:
-			    cowstat_rec_find(&cowstat_state, mm), ctx, &ctx->f);
+			    cowstat_rec_find(&cowstat_state, mm), ctx, f);
 	return true;
 }
 
