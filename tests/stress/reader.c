@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 
 	if (nfiles >= 2 && !strcmp(files[0], "-p")) {
 		ms = strtol(files[1], &end, 10);
-		if (*end || ms < 0 || ms > 10000) {
+		if (end == files[1] || *end || ms < 0 || ms > 10000) {
 			fprintf(stderr, "reader: -p takes 0 to 10000 ms\n");
 			return 2;
 		}
